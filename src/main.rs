@@ -1,0 +1,3 @@
+//! The `smalt` command: a thin client of smalt-vm.
+
+fn main() {}
