@@ -1,0 +1,263 @@
+//! The primitive numbers: what `<primitive: n>` in the stdlib means.
+//!
+//! A primitive either succeeds, answering a value in place of running the
+//! method, or fails, and then the method's Smalltalk code runs (the fallback)
+//! with the same receiver and arguments. Unless a line says otherwise a
+//! primitive fails on an argument of the wrong kind, never signals.
+//! "Integer" means SmallInteger or LargePositive/NegativeInteger; integer
+//! results are always normalised (a SmallInteger when they fit).
+
+/// Every primitive, by number.
+#[repr(u16)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Primitive {
+    // SmallInteger: receiver and argument SmallIntegers; fail on overflow.
+    SmallIntegerAdd = 1,
+    SmallIntegerSubtract = 2,
+    SmallIntegerLess = 3,
+    SmallIntegerGreater = 4,
+    SmallIntegerLessOrEqual = 5,
+    SmallIntegerGreaterOrEqual = 6,
+    SmallIntegerEqual = 7,
+    SmallIntegerNotEqual = 8,
+    SmallIntegerMultiply = 9,
+    /// Exact division only: fails when the quotient is not an integer or the divisor is 0.
+    SmallIntegerDivide = 10,
+    /// `\\`: modulo, rounded toward negative infinity; fails on 0.
+    SmallIntegerModulo = 11,
+    /// `//`: quotient rounded toward negative infinity; fails on 0.
+    SmallIntegerFloorDivide = 12,
+    /// `quo:`: quotient truncated toward zero; fails on 0.
+    SmallIntegerQuo = 13,
+    SmallIntegerBitAnd = 14,
+    SmallIntegerBitOr = 15,
+    SmallIntegerBitXor = 16,
+    SmallIntegerBitShift = 17,
+    /// `rem:`: remainder truncated toward zero; fails on 0.
+    SmallIntegerRem = 18,
+    SmallIntegerAsFloat = 19,
+    /// `Integer>>asCharacter`: the Character with this code point (0..=0x10FFFF).
+    IntegerAsCharacter = 20,
+
+    // Integer: receiver and argument any Integers.
+    IntegerAdd = 21,
+    IntegerSubtract = 22,
+    IntegerLess = 23,
+    IntegerGreater = 24,
+    IntegerLessOrEqual = 25,
+    IntegerGreaterOrEqual = 26,
+    IntegerEqual = 27,
+    IntegerNotEqual = 28,
+    IntegerMultiply = 29,
+    /// Exact division only, as `SmallIntegerDivide`.
+    IntegerDivide = 30,
+    IntegerModulo = 31,
+    IntegerFloorDivide = 32,
+    IntegerQuo = 33,
+    IntegerBitAnd = 34,
+    IntegerBitOr = 35,
+    IntegerBitXor = 36,
+    IntegerBitShift = 37,
+    IntegerRem = 38,
+    /// The nearest Float (may be infinite for huge integers).
+    IntegerAsFloat = 39,
+    /// `printString: base` (2..=36), upper-case digits, `-` for negatives: a String.
+    IntegerPrintStringBase = 40,
+    IntegerGcd = 41,
+    /// A SmallInteger hash of a LargeInteger, equal for equal values.
+    IntegerHash = 42,
+    /// `highBit`: the 1-based index of the highest set bit of a non-negative Integer (0 for 0).
+    IntegerHighBit = 43,
+    /// `sqrtFloor` of a non-negative Integer.
+    IntegerSqrtFloor = 44,
+
+    // Float: receiver a Float; argument a Float or an Integer (converted).
+    FloatAdd = 50,
+    FloatSubtract = 51,
+    FloatLess = 52,
+    FloatGreater = 53,
+    FloatLessOrEqual = 54,
+    FloatGreaterOrEqual = 55,
+    FloatEqual = 56,
+    FloatNotEqual = 57,
+    FloatMultiply = 58,
+    /// Fails when the divisor is zero.
+    FloatDivide = 59,
+    /// Toward zero, as an Integer; fails on NaN and infinities.
+    FloatTruncated = 60,
+    FloatFractionPart = 61,
+    /// The binary exponent, as `frexp` gives it minus one (Pharo's `exponent`).
+    FloatExponent = 62,
+    FloatTimesTwoPower = 63,
+    /// Fails for negative receivers (the fallback signals).
+    FloatSqrt = 64,
+    FloatSin = 65,
+    FloatCos = 66,
+    FloatArcTan = 67,
+    /// Natural logarithm; fails for receivers <= 0.
+    FloatLn = 68,
+    FloatExp = 69,
+    /// The shortest text that reads back as the same Float, in Pharo's form:
+    /// `0.1`, `100.0`, `1.0e100`, `1.0e-10`, `-2.5`, `Float infinity` prints
+    /// `Float infinity`, NaN prints `Float nan`.
+    FloatPrintString = 70,
+    /// As an Integer, toward negative infinity; fails on NaN and infinities.
+    FloatFloor = 71,
+    /// As an Integer, toward positive infinity; fails on NaN and infinities.
+    FloatCeiling = 72,
+    /// `raisedTo:` with a Float or Integer exponent.
+    FloatRaisedTo = 73,
+    /// Equal Floats hash equally; a Float equal to an Integer hashes as that Integer.
+    FloatHash = 74,
+    FloatTan = 75,
+    FloatArcSin = 76,
+    FloatArcCos = 77,
+    FloatLog10 = 78,
+    /// To the nearest Integer, halves away from zero; fails on NaN and infinities.
+    FloatRounded = 79,
+
+    // Objects.
+    /// `basicAt:`: 1-based, over the indexed part only. Pointer objects answer
+    /// the slot; byte objects a SmallInteger 0..=255; word objects a
+    /// non-negative Integer. Fails on a bad index or a non-indexable receiver.
+    BasicAt = 100,
+    /// `basicAt:put:`, as `BasicAt`; answers the value. Fails on a value that does not fit.
+    BasicAtPut = 101,
+    /// `basicSize`: the number of indexed elements (0 for non-indexable objects).
+    BasicSize = 102,
+    /// `basicNew` on a class whose instances are not indexable.
+    BasicNew = 103,
+    /// `basicNew: n` on a class whose instances are indexable.
+    BasicNewSized = 104,
+    /// `instVarAt: i`: 1-based, named slots then indexed slots (pointer objects only).
+    InstVarAt = 105,
+    InstVarAtPut = 106,
+    /// A SmallInteger, fixed for the object's life (and across images).
+    IdentityHash = 107,
+    Identical = 108,
+    Class = 109,
+    /// A copy sharing the receiver's slots' values.
+    ShallowCopy = 110,
+    /// `becomeForward:`: every reference to the receiver now refers to the argument.
+    BecomeForward = 111,
+    /// `replaceFrom: start to: stop with: replacement startingAt: repStart` between
+    /// objects of the same kind (pointers with pointers, bytes with bytes,
+    /// strings with strings); fails on bad bounds or mixed kinds.
+    ReplaceFromToWithStartingAt = 112,
+    /// `perform: selector` and `perform: selector with: ...` (any count).
+    /// Fails when the argument count does not match the selector.
+    Perform = 114,
+    /// `perform: selector withArguments: anArray`.
+    PerformWithArguments = 115,
+    /// `perform: selector withArguments: anArray inSuperclass: aClass`.
+    PerformWithArgumentsInSuperclass = 116,
+    /// `Character class>>value: codePoint`.
+    CharacterValueOf = 117,
+    /// `Character>>value` (also `asInteger`): the code point.
+    CharacterValue = 118,
+    /// `String>>at:` (String, Symbol, WideString): a Character.
+    StringAt = 119,
+    /// `String>>at:put:` with a Character; a byte String fails for code points above 255.
+    StringAtPut = 120,
+    /// The string hash (22 bits): equal for equal strings, and a Symbol's identity hash.
+    StringHash = 121,
+    /// `asSymbol`: the unique Symbol with the receiver's characters.
+    StringAsSymbol = 122,
+    /// `=` between two strings (any of String, Symbol, WideString): same characters.
+    StringEqual = 123,
+    /// `compare: aString`: -1, 0 or 1 in code point order.
+    StringCompare = 124,
+    /// Reads a Smalltalk number literal (`42`, `-3.5`, `16r1F`, `1e10`, `3/4` is
+    /// not one) from the whole receiver, surrounding white space allowed:
+    /// answers the Integer or Float, or nil if the text is not a number.
+    StringAsNumber = 125,
+    /// `Symbol>>numArgs`.
+    SymbolNumArgs = 127,
+    /// A String with the characters of the receiver in upper (`asUppercase`) case.
+    StringAsUppercase = 128,
+    StringAsLowercase = 129,
+    /// `Behavior>>allInstances`: an Array.
+    AllInstances = 130,
+    /// `Object>>changeClassTo: aClass` for classes of the same shape.
+    ChangeClass = 131,
+
+    // Blocks and contexts.
+    /// `value`, `value:` ... `value:value:value:value:`, `valueNoContextSwitch`;
+    /// fails when the argument count differs from the block's.
+    BlockValue = 140,
+    /// `valueWithArguments: anArray`.
+    BlockValueWithArguments = 141,
+    /// `Context>>terminateTo: aContext`: every context between the receiver
+    /// (exclusive) and aContext (exclusive) is marked dead; the receiver's
+    /// sender becomes aContext. Fails when aContext is not a sender of the receiver.
+    ContextTerminateTo = 143,
+    /// `Context>>findNextUnwindContextUpTo: aContext`: the first context
+    /// below the receiver (exclusive) and above aContext (exclusive; nil
+    /// means the bottom) whose method has primitive 198, or nil.
+    ContextFindNextUnwindContextUpTo = 144,
+    /// `Context>>findNextHandlerContext`: the receiver or the first of its
+    /// senders whose method has primitive 199, or nil.
+    ContextFindNextHandlerContext = 145,
+    /// `Context>>restart`-helper: the receiver (which must be a sender of the
+    /// active context, already unwound to with terminateTo:) starts over
+    /// from its first bytecode with its non-argument temps nil, and becomes
+    /// the active context. Never returns to the caller.
+    ContextRestart = 146,
+    /// `Context>>currentLine`: the source line of the receiver's pc (0 if unknown).
+    ContextCurrentLine = 147,
+    /// `Context>>return: value` helper: the receiver must be a sender of the
+    /// active context (already unwound to with terminateTo:); it resumes as
+    /// if the send it is waiting on answered value. Never returns to the caller.
+    ContextResume = 148,
+    /// Marks `ensure:` and `ifCurtailed:` for unwinding; always fails.
+    UnwindMarker = 198,
+    /// Marks `on:do:` for exception handling; always fails.
+    HandlerMarker = 199,
+
+    // System.
+    /// `writeStdout: aString` (String, Symbol, WideString, ByteArray): UTF-8 to stdout.
+    WriteStdout = 200,
+    /// `writeStderr: aString`, as WriteStdout, to stderr (stdout is flushed first).
+    WriteStderr = 201,
+    FlushStdout = 202,
+    /// `abortWith: anException`: the current evaluation stops here; the VM's
+    /// caller (the CLI or the REPL) is told it ended in that unhandled exception.
+    Abort = 203,
+    /// `exit: status`: flush and end the process with that status.
+    Exit = 204,
+    /// `Behavior>>primDefineSubclass: name instanceVariableNames: ivarString
+    /// classVariableNames: cvarString category: aString shape: aSymbol`
+    /// (#inherit #fixed #pointer #byte #word #weak): defines or redefines a
+    /// subclass of the receiver, answers it. Fails with a bad shape or name.
+    DefineSubclass = 205,
+    /// `Behavior>>primCompile: sourceString classified: category`: compiles
+    /// (classic syntax) and installs; answers the selector, or a String
+    /// holding the compile error text.
+    Compile = 206,
+    /// `Behavior>>removeSelector: aSymbol`: answers the removed method or nil.
+    RemoveSelector = 207,
+    /// `Behavior>>lookupSelector: aSymbol`: the method found along the
+    /// superclass chain, or nil.
+    LookupSelector = 208,
+    /// `Behavior>>addSelector: aSymbol withMethod: aCompiledMethod`.
+    AddSelector = 209,
+    /// `Time millisecondClockValue`: milliseconds of a monotonic clock.
+    MillisecondClock = 210,
+    /// Microseconds since the Unix epoch, wall clock.
+    MicrosecondClock = 211,
+    /// `Smalltalk garbageCollect`: a full collection; answers old-space bytes in use.
+    GarbageCollect = 212,
+    /// `CompiledCode>>objectAt: i`: slot i (1-based: 1 is the header).
+    CodeObjectAt = 214,
+    /// `CompiledCode>>numObjects`: the header's pointer slot count plus one.
+    CodeNumObjects = 215,
+    /// `Smalltalk evaluate: aString`: compiles and runs statements; answers
+    /// the last value, or fails (the fallback signals) on a compile error.
+    Evaluate = 216,
+    /// `Smalltalk arguments`: an Array of Strings.
+    Arguments = 217,
+    /// `Smalltalk getenv: aString`: a String or nil.
+    GetEnv = 218,
+    /// `Smalltalk fileIn: path`: compiles and runs a source file.
+    FileIn = 219,
+}
