@@ -1,0 +1,152 @@
+//! Access to the active frame: the one module that knows frames are heap
+//! Contexts. Everything else reads and writes the stack, temps and pc
+//! through these functions, so that a later move to machine-stack frames with
+//! contexts made only on demand changes this module alone.
+
+use super::Vm;
+use crate::heap::Oop;
+use crate::objects::layout::{closure, code, context};
+
+impl Vm {
+    #[inline]
+    pub(crate) fn push(&mut self, value: Oop) {
+        self.mem.heap.store(self.ctx, context::FIRST_TEMP + self.sp, value);
+        self.sp += 1;
+    }
+
+    #[inline]
+    pub(crate) fn pop(&mut self) -> Oop {
+        self.sp -= 1;
+        self.mem.heap.fetch(self.ctx, context::FIRST_TEMP + self.sp)
+    }
+
+    #[inline]
+    pub(crate) fn pop_n(&mut self, n: usize) {
+        self.sp -= n;
+    }
+
+    #[inline]
+    pub(crate) fn top(&self) -> Oop {
+        self.stack_value(0)
+    }
+
+    /// The value `n` below the top (0 is the top).
+    #[inline]
+    pub(crate) fn stack_value(&self, n: usize) -> Oop {
+        self.mem.heap.fetch(self.ctx, context::FIRST_TEMP + self.sp - 1 - n)
+    }
+
+    #[inline]
+    pub(crate) fn set_stack_value(&mut self, n: usize, value: Oop) {
+        self.mem.heap.store(self.ctx, context::FIRST_TEMP + self.sp - 1 - n, value);
+    }
+
+    #[inline]
+    pub(crate) fn temp(&self, index: usize) -> Oop {
+        self.mem.heap.fetch(self.ctx, context::FIRST_TEMP + index)
+    }
+
+    #[inline]
+    pub(crate) fn set_temp(&mut self, index: usize, value: Oop) {
+        self.mem.heap.store(self.ctx, context::FIRST_TEMP + index, value);
+    }
+
+    /// The next bytecode, advancing the ip.
+    #[inline]
+    pub(crate) fn next_byte(&mut self) -> u8 {
+        let byte = self.mem.heap.bytes(self.method)[self.code_base + self.ip];
+        self.ip += 1;
+        byte
+    }
+
+    /// The number of bytecodes in the active method.
+    pub(crate) fn code_len(&self) -> usize {
+        self.mem.heap.bytes(self.method).len() - self.code_base
+    }
+
+    #[inline]
+    pub(crate) fn literal(&self, index: usize) -> Oop {
+        self.mem.heap.fetch(self.method, code::FIRST_LITERAL + index)
+    }
+
+    /// Stores the cached pc and stack pointer into the active context.
+    pub(crate) fn save_registers(&mut self) {
+        self.mem.heap.store(self.ctx, context::PC, Oop::small_integer(self.ip as i64));
+        self.mem.heap.store(self.ctx, context::STACKP, Oop::small_integer(self.sp as i64));
+    }
+
+    /// Makes `ctx` the active context, loading its registers.
+    pub(crate) fn load_context(&mut self, ctx: Oop) {
+        let heap = &self.mem.heap;
+        self.ctx = ctx;
+        self.method = heap.fetch(ctx, context::METHOD);
+        self.receiver = heap.fetch(ctx, context::RECEIVER);
+        self.ip = heap.fetch(ctx, context::PC).to_small_integer().unwrap_or(0).max(0) as usize;
+        self.sp = heap.fetch(ctx, context::STACKP).to_small_integer().unwrap_or(0).max(0) as usize;
+        let header = heap.fetch(self.method, code::HEADER).to_small_integer().unwrap_or(0);
+        self.code_base = (1 + code::pointer_slots(header)) * 8;
+    }
+
+    /// The header word of compiled code.
+    #[inline]
+    pub(crate) fn code_header(&self, method: Oop) -> i64 {
+        self.mem.heap.fetch(method, code::HEADER).to_small_integer().unwrap_or(0)
+    }
+
+    /// Whether a context has returned (or was terminated).
+    pub(crate) fn is_dead(&self, ctx: Oop) -> bool {
+        self.mem.heap.fetch(ctx, context::PC) == self.mem.nil()
+    }
+
+    pub(crate) fn mark_dead(&mut self, ctx: Oop) {
+        let nil = self.mem.nil();
+        self.mem.heap.store(ctx, context::PC, nil);
+    }
+
+    pub(crate) fn sender_of(&self, ctx: Oop) -> Oop {
+        self.mem.heap.fetch(ctx, context::SENDER)
+    }
+
+    /// The method context a (possibly block) context belongs to, or nil if
+    /// the chain of outer contexts is broken.
+    pub(crate) fn home_context(&self, mut ctx: Oop) -> Oop {
+        let nil = self.mem.nil();
+        loop {
+            let closure_oop = self.mem.heap.fetch(ctx, context::CLOSURE);
+            if closure_oop == nil {
+                return ctx;
+            }
+            ctx = self.mem.heap.fetch(closure_oop, closure::OUTER_CONTEXT);
+            if ctx == nil {
+                return nil;
+            }
+        }
+    }
+
+    /// Whether the active context is a block's.
+    pub(crate) fn in_block(&self) -> bool {
+        self.mem.heap.fetch(self.ctx, context::CLOSURE) != self.mem.nil()
+    }
+
+    /// Checks a context before it is resumed: its pc and stack pointer must
+    /// be in range, so that Smalltalk code that wrote them cannot crash the VM.
+    pub(crate) fn is_resumable_context(&self, ctx: Oop) -> bool {
+        let heap = &self.mem.heap;
+        if !ctx.is_object() || !self.mem.is_instance_of(ctx, crate::objects::layout::KnownClass::Context) {
+            return false;
+        }
+        let method = heap.fetch(ctx, context::METHOD);
+        if !method.is_object() || !heap.format_of(method).is_code() {
+            return false;
+        }
+        let (Some(pc), Some(sp)) =
+            (heap.fetch(ctx, context::PC).to_small_integer(), heap.fetch(ctx, context::STACKP).to_small_integer())
+        else {
+            return false;
+        };
+        let header = self.code_header(method);
+        let code_len = heap.bytes(method).len() - (1 + code::pointer_slots(header)) * 8;
+        let slots = heap.num_slots(ctx) - context::FIRST_TEMP;
+        pc >= 0 && (pc as usize) < code_len && sp >= 0 && (sp as usize) <= slots
+    }
+}

@@ -1,0 +1,179 @@
+//! The interpreter: the VM's registers, the bytecode loop, sends, returns,
+//! and garbage collection at safe points.
+//!
+//! # GC safety
+//!
+//! Collection happens only in [`Vm::collect_garbage`], called at safe points:
+//! method and block activation and backward jumps (and the few primitives that
+//! say so). Allocation never collects. So Rust code may hold raw Oops between
+//! safe points but never across one: before a collection the registers are
+//! stored into the active context, which is saved in the special-objects
+//! array, and afterwards everything is reloaded from there.
+
+mod execute;
+mod frame;
+mod returns;
+mod send;
+
+use std::io::{self, Write};
+
+use crate::heap::{Heap, HeapConfig, Oop, Roots};
+use crate::objects::layout::special;
+use crate::objects::memory::ObjectMemory;
+use crate::VmError;
+
+pub use send::MethodCache;
+
+/// Why an evaluation stopped before its code returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Halt {
+    /// An exception nobody handled; its report was already written to stderr.
+    Unhandled,
+    /// `Smalltalk exit: status`.
+    Exit(i32),
+    /// A failure of the VM itself.
+    Vm(VmError),
+}
+
+impl From<VmError> for Halt {
+    fn from(e: VmError) -> Halt {
+        Halt::Vm(e)
+    }
+}
+
+/// Settings fixed when a VM starts.
+#[derive(Debug, Clone)]
+pub struct VmOptions {
+    pub heap: HeapConfig,
+    /// The deepest call chain allowed before `recursionTooDeep` is sent.
+    pub max_depth: usize,
+    /// The program's arguments (`Smalltalk arguments`).
+    pub arguments: Vec<String>,
+}
+
+impl Default for VmOptions {
+    fn default() -> VmOptions {
+        VmOptions { heap: HeapConfig::from_env(), max_depth: 1_000_000, arguments: Vec::new() }
+    }
+}
+
+/// A running Smalltalk world.
+pub struct Vm {
+    pub mem: ObjectMemory,
+    /// The active context and its cached registers.
+    pub(crate) ctx: Oop,
+    pub(crate) method: Oop,
+    pub(crate) receiver: Oop,
+    /// Offset of the next bytecode from the first one.
+    pub(crate) ip: usize,
+    /// Used indexed slots of the active context (temps, then the stack).
+    pub(crate) sp: usize,
+    /// Byte offset of the first bytecode in the method's body.
+    pub(crate) code_base: usize,
+    /// How many contexts the chain from the active one down has.
+    pub(crate) depth: usize,
+    /// The depth at which `recursionTooDeep` is sent next.
+    pub(crate) depth_limit: usize,
+    pub(crate) cache: MethodCache,
+    /// Contexts of evaluations suspended under a nested one (fileIn). GC roots.
+    pub(crate) suspended: Vec<Oop>,
+    pub options: VmOptions,
+    pub(crate) stdout: io::BufWriter<io::Stdout>,
+}
+
+struct VmRoots<'a> {
+    special: &'a mut Oop,
+    suspended: &'a mut Vec<Oop>,
+}
+
+impl Roots for VmRoots<'_> {
+    fn visit(&mut self, visitor: &mut dyn FnMut(&mut Oop)) {
+        visitor(self.special);
+        for oop in self.suspended.iter_mut() {
+            visitor(oop);
+        }
+    }
+}
+
+impl Vm {
+    /// A VM over an empty heap (the bootstrap fills it).
+    pub(crate) fn with_heap(options: VmOptions) -> Result<Vm, VmError> {
+        let heap = Heap::new(options.heap.clone()).map_err(|e| VmError::Heap(e.to_string()))?;
+        let nil = crate::heap::NIL;
+        let depth_limit = options.max_depth;
+        Ok(Vm {
+            mem: ObjectMemory { heap, special: nil, pending_forwards: Vec::new(), reshaped_classes: Vec::new() },
+            ctx: nil,
+            method: nil,
+            receiver: nil,
+            ip: 0,
+            sp: 0,
+            code_base: 0,
+            depth: 0,
+            depth_limit,
+            cache: MethodCache::new(),
+            suspended: Vec::new(),
+            options,
+            stdout: io::BufWriter::with_capacity(1 << 16, io::stdout()),
+        })
+    }
+
+    /// A full or young collection as the heap asks, at a safe point.
+    ///
+    /// # GC
+    /// Moves objects: every Oop held in a Rust local is stale afterwards.
+    pub(crate) fn collect_garbage(&mut self) {
+        self.before_gc();
+        let mut roots = VmRoots { special: &mut self.mem.special, suspended: &mut self.suspended };
+        self.mem.heap.collect(&mut roots);
+        self.after_gc();
+    }
+
+    /// A full collection with compaction.
+    ///
+    /// # GC
+    /// Moves objects, as [`Vm::collect_garbage`].
+    pub(crate) fn full_garbage_collect(&mut self) {
+        self.before_gc();
+        let mut roots = VmRoots { special: &mut self.mem.special, suspended: &mut self.suspended };
+        self.mem.heap.full_collect(&mut roots);
+        self.after_gc();
+    }
+
+    /// Carries out the one-way becomes a class redefinition asked for.
+    pub(crate) fn apply_pending_forwards(&mut self) {
+        if self.mem.pending_forwards.is_empty() {
+            return;
+        }
+        let pairs = std::mem::take(&mut self.mem.pending_forwards);
+        self.before_gc();
+        let mut roots = VmRoots { special: &mut self.mem.special, suspended: &mut self.suspended };
+        self.mem.heap.forward_references(&mut roots, &pairs);
+        self.after_gc();
+    }
+
+    fn before_gc(&mut self) {
+        if self.ctx != crate::heap::NIL {
+            self.save_registers();
+        }
+        let ctx = self.ctx;
+        self.mem.set_special_object(special::ACTIVE_CONTEXT, ctx);
+    }
+
+    fn after_gc(&mut self) {
+        let ctx = self.mem.special_object(special::ACTIVE_CONTEXT);
+        let nil = self.mem.nil();
+        self.mem.set_special_object(special::ACTIVE_CONTEXT, nil);
+        self.cache.invalidate();
+        if ctx == nil {
+            self.ctx = nil;
+        } else {
+            self.load_context(ctx);
+        }
+    }
+
+    /// Writes pending stdout bytes.
+    pub fn flush_stdout(&mut self) {
+        let _ = self.stdout.flush();
+    }
+}

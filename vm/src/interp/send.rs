@@ -1,0 +1,288 @@
+//! Sends: method lookup through a global cache, primitives, activation of
+//! methods and blocks, `doesNotUnderstand:`, and the messages the VM sends
+//! on its own (`mustBeBoolean`, `cannotReturn:` ...).
+
+use super::{Halt, Vm};
+use crate::heap::{Format, Oop};
+use crate::objects::layout::{class, closure, code, context, message, special, KnownClass};
+use crate::prims::{self, PrimError};
+use crate::VmError;
+
+const CACHE_SIZE: usize = 4096;
+
+#[derive(Clone, Copy)]
+struct CacheEntry {
+    class_index: u32,
+    epoch: u32,
+    selector: Oop,
+    method: Oop,
+}
+
+/// The global method cache, keyed by (receiver class index, selector).
+/// Entries are valid only in the epoch they were made in; a collection or
+/// a change to any method dictionary starts a new epoch.
+pub struct MethodCache {
+    entries: Vec<CacheEntry>,
+    epoch: u32,
+}
+
+impl MethodCache {
+    pub fn new() -> MethodCache {
+        let empty = CacheEntry { class_index: 0, epoch: 0, selector: crate::heap::NIL, method: crate::heap::NIL };
+        MethodCache { entries: vec![empty; CACHE_SIZE], epoch: 1 }
+    }
+
+    pub fn invalidate(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.entries.iter_mut().for_each(|e| e.epoch = 0);
+            self.epoch = 1;
+        }
+    }
+
+    #[inline]
+    fn slot(class_index: u32, selector: Oop) -> usize {
+        (((selector.bits() >> 3) ^ (class_index as u64).wrapping_mul(0x9E37_79B9)) as usize) & (CACHE_SIZE - 1)
+    }
+}
+
+impl Default for MethodCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Vm {
+    /// The method `selector` finds starting at the class with this index.
+    pub(crate) fn lookup(&mut self, class_index: u32, selector: Oop) -> Option<Oop> {
+        let slot = MethodCache::slot(class_index, selector);
+        let entry = self.cache.entries[slot];
+        if entry.epoch == self.cache.epoch && entry.class_index == class_index && entry.selector == selector {
+            return Some(entry.method);
+        }
+        let cls = self.mem.class_at_index(class_index);
+        let method = self.mem.lookup_method(cls, selector)?;
+        self.cache.entries[slot] = CacheEntry { class_index, epoch: self.cache.epoch, selector, method };
+        Some(method)
+    }
+
+    /// Sends `selector` to the receiver under `argc` arguments on the stack.
+    pub(crate) fn send(&mut self, selector: Oop, argc: usize) -> Result<(), Halt> {
+        let receiver = self.stack_value(argc);
+        let class_index = self.mem.heap.class_index_of(receiver);
+        match self.lookup(class_index, selector) {
+            Some(method) => self.invoke(method, argc),
+            None => {
+                let cls = self.mem.class_at_index(class_index);
+                self.send_does_not_understand(selector, argc, cls)
+            }
+        }
+    }
+
+    /// A send whose lookup starts above the class that holds the active method.
+    pub(crate) fn super_send(&mut self, selector: Oop, argc: usize) -> Result<(), Halt> {
+        let holder = self.method_class_of(self.method);
+        let start = if holder == self.mem.nil() { holder } else { self.mem.superclass_of(holder) };
+        self.send_from_class(selector, argc, start)
+    }
+
+    /// A send whose lookup starts at `start`.
+    pub(crate) fn send_from_class(&mut self, selector: Oop, argc: usize, start: Oop) -> Result<(), Halt> {
+        match self.mem.lookup_method(start, selector) {
+            Some(method) => self.invoke(method, argc),
+            None => self.send_does_not_understand(selector, argc, start),
+        }
+    }
+
+    /// The class a method is installed in (for a block, its home method's).
+    pub(crate) fn method_class_of(&self, mut method: Oop) -> Oop {
+        while self.mem.is_instance_of(method, KnownClass::CompiledBlock) {
+            method = self.mem.heap.fetch(method, code::OUTER_CODE);
+        }
+        if method.is_object() && self.mem.heap.format_of(method).is_code() {
+            self.mem.heap.fetch(method, code::METHOD_CLASS)
+        } else {
+            self.mem.nil()
+        }
+    }
+
+    /// Runs `method` for the receiver and arguments on the stack: its
+    /// primitive if it has one that succeeds, else its code.
+    pub(crate) fn invoke(&mut self, method: Oop, argc: usize) -> Result<(), Halt> {
+        let header = self.code_header(method);
+        let primitive = code::primitive(header);
+        if primitive != 0 {
+            match prims::dispatch(self, primitive, argc) {
+                Ok(()) => return Ok(()),
+                Err(PrimError::Fail) => {}
+                Err(PrimError::Halt(h)) => return Err(h),
+            }
+        }
+        if code::num_args(header) != argc {
+            return Err(Halt::Vm(VmError::Broken(format!(
+                "method {} takes {} arguments but was sent with {argc}",
+                self.mem.string_value(self.mem.heap.fetch(method, code::SELECTOR)).unwrap_or_default(),
+                code::num_args(header)
+            ))));
+        }
+        self.activate_method(method, argc)
+    }
+
+    /// Makes a context for `method` with the receiver and arguments on the
+    /// stack, pops them, and makes it active.
+    ///
+    /// # GC
+    /// A safe point: may collect after the new context is active.
+    pub(crate) fn activate_method(&mut self, method: Oop, argc: usize) -> Result<(), Halt> {
+        let header = self.code_header(method);
+        let num_temps = code::num_temps(header);
+        let frame = num_temps + code::max_stack(header);
+        let ctx = self.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + frame)?;
+        let receiver = self.stack_value(argc);
+        for i in 0..argc {
+            let arg = self.stack_value(argc - 1 - i);
+            self.mem.heap.store(ctx, context::FIRST_TEMP + i, arg);
+        }
+        self.pop_n(argc + 1);
+        self.enter_new_context(ctx, method, receiver, self.mem.nil(), num_temps)
+    }
+
+    /// Fills a new context's fixed slots, links it to the active one and
+    /// enters it; then the safe point and the depth check.
+    ///
+    /// # GC
+    /// A safe point.
+    pub(crate) fn enter_new_context(
+        &mut self,
+        ctx: Oop,
+        method: Oop,
+        receiver: Oop,
+        closure_oop: Oop,
+        num_temps: usize,
+    ) -> Result<(), Halt> {
+        self.save_registers();
+        let heap = &mut self.mem.heap;
+        heap.store(ctx, context::SENDER, self.ctx);
+        heap.store(ctx, context::PC, Oop::small_integer(0));
+        heap.store(ctx, context::STACKP, Oop::small_integer(num_temps as i64));
+        heap.store(ctx, context::METHOD, method);
+        heap.store(ctx, context::CLOSURE, closure_oop);
+        heap.store(ctx, context::RECEIVER, receiver);
+        self.load_context(ctx);
+        self.depth += 1;
+        self.safe_point();
+        if self.depth > self.depth_limit {
+            // Room to handle the error; restored once the chain is short again.
+            self.depth_limit = self.depth + 10_000;
+            let ctx = self.ctx;
+            self.vm_send(special::SELECTOR_RECURSION_TOO_DEEP, ctx, &[])?;
+        }
+        Ok(())
+    }
+
+    /// Collects garbage if the heap asks for it.
+    ///
+    /// # GC
+    /// A safe point.
+    #[inline]
+    pub(crate) fn safe_point(&mut self) {
+        if self.mem.heap.needs_collection() {
+            self.collect_garbage();
+        }
+    }
+
+    /// Activates a block closure with `argc` arguments on the stack (the
+    /// closure below them). Fails (answers false) when the counts differ.
+    ///
+    /// # GC
+    /// A safe point.
+    pub(crate) fn activate_block(&mut self, argc: usize) -> Result<bool, Halt> {
+        let closure_oop = self.stack_value(argc);
+        if !self.mem.is_instance_of(closure_oop, KnownClass::BlockClosure) {
+            return Ok(false);
+        }
+        let heap = &self.mem.heap;
+        let block = heap.fetch(closure_oop, closure::COMPILED_BLOCK);
+        let header = self.code_header(block);
+        if code::num_args(header) != argc {
+            return Ok(false);
+        }
+        let copied = heap.num_slots(closure_oop) - closure::FIRST_COPIED;
+        let receiver = heap.fetch(closure_oop, closure::RECEIVER);
+        let num_temps = code::num_temps(header);
+        let frame = num_temps + code::max_stack(header);
+        let ctx = self.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + frame)?;
+        for i in 0..argc {
+            let arg = self.stack_value(argc - 1 - i);
+            self.mem.heap.store(ctx, context::FIRST_TEMP + i, arg);
+        }
+        for i in 0..copied {
+            let value = self.mem.heap.fetch(closure_oop, closure::FIRST_COPIED + i);
+            self.mem.heap.store(ctx, context::FIRST_TEMP + argc + i, value);
+        }
+        self.pop_n(argc + 1);
+        self.enter_new_context(ctx, block, receiver, closure_oop, num_temps)?;
+        Ok(true)
+    }
+
+    /// Replaces the send on the stack by `doesNotUnderstand:` with a Message.
+    fn send_does_not_understand(&mut self, selector: Oop, argc: usize, lookup_class: Oop) -> Result<(), Halt> {
+        let mut args = Vec::with_capacity(argc);
+        for i in 0..argc {
+            args.push(self.stack_value(argc - 1 - i));
+        }
+        let args = self.mem.new_array_from(&args)?;
+        let msg = self.mem.allocate(KnownClass::Message, Format::Fixed, 3)?;
+        self.mem.heap.store(msg, message::SELECTOR, selector);
+        self.mem.heap.store(msg, message::ARGUMENTS, args);
+        self.mem.heap.store(msg, message::LOOKUP_CLASS, lookup_class);
+        self.pop_n(argc);
+        let receiver = self.pop();
+        let dnu = self.mem.special_object(special::SELECTOR_DOES_NOT_UNDERSTAND);
+        let class_index = self.mem.heap.class_index_of(receiver);
+        let Some(method) = self.lookup(class_index, dnu) else {
+            return Err(Halt::Vm(VmError::Broken(format!(
+                "{} does not understand #{} and has no doesNotUnderstand: method",
+                self.mem.class_name_of(receiver),
+                self.mem.string_value(selector).unwrap_or_default()
+            ))));
+        };
+        self.push(receiver);
+        self.push(msg);
+        self.activate_method(method, 1)
+    }
+
+    /// Sends a message the VM sends on its own (the selector is a special
+    /// object) with the given receiver and arguments, without using the
+    /// active context's stack; the answer is pushed on the active context's
+    /// stack when the method returns. Primitives are not tried: these
+    /// selectors are Smalltalk methods.
+    ///
+    /// # GC
+    /// A safe point.
+    pub(crate) fn vm_send(&mut self, selector_index: usize, receiver: Oop, args: &[Oop]) -> Result<(), Halt> {
+        let selector = self.mem.special_object(selector_index);
+        let class_index = self.mem.heap.class_index_of(receiver);
+        let Some(method) = self.lookup(class_index, selector) else {
+            return Err(Halt::Vm(VmError::Broken(format!(
+                "{} has no method #{}, which the VM sends",
+                self.mem.class_name_of(receiver),
+                self.mem.string_value(selector).unwrap_or_default()
+            ))));
+        };
+        let header = self.code_header(method);
+        let num_temps = code::num_temps(header);
+        let frame = num_temps + code::max_stack(header);
+        let ctx = self.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + frame)?;
+        for (i, arg) in args.iter().enumerate() {
+            self.mem.heap.store(ctx, context::FIRST_TEMP + i, *arg);
+        }
+        let nil = self.mem.nil();
+        self.enter_new_context(ctx, method, receiver, nil, num_temps)
+    }
+
+    /// The instance spec of a class as the VM reads it.
+    pub(crate) fn class_format(&self, cls: Oop) -> i64 {
+        self.mem.heap.fetch(cls, class::FORMAT).to_small_integer().unwrap_or(0)
+    }
+}
