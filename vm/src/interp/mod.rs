@@ -78,6 +78,8 @@ pub struct Vm {
     /// Contexts of evaluations suspended under a nested one (fileIn). GC roots.
     pub(crate) suspended: Vec<Oop>,
     pub options: VmOptions,
+    /// When the VM started: the epoch of `Time millisecondClockValue`.
+    pub(crate) clock_start: std::time::Instant,
     pub(crate) stdout: io::BufWriter<io::Stdout>,
 }
 
@@ -114,6 +116,7 @@ impl Vm {
             cache: MethodCache::new(),
             suspended: Vec::new(),
             options,
+            clock_start: std::time::Instant::now(),
             stdout: io::BufWriter::with_capacity(1 << 16, io::stdout()),
         })
     }
