@@ -175,6 +175,11 @@ impl Vm {
         }
     }
 
+    /// Writes bytes to standard output, in order with what Smalltalk writes there.
+    pub fn write_stdout(&mut self, bytes: &[u8]) {
+        let _ = self.stdout.write_all(bytes);
+    }
+
     /// Writes pending stdout bytes.
     pub fn flush_stdout(&mut self) {
         let _ = self.stdout.flush();
