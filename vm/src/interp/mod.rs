@@ -53,8 +53,16 @@ pub struct VmOptions {
 
 impl Default for VmOptions {
     fn default() -> VmOptions {
-        VmOptions { heap: HeapConfig::from_env(), max_depth: 1_000_000, arguments: Vec::new() }
+        VmOptions { heap: heap_config_from_env(), max_depth: 1_000_000, arguments: Vec::new() }
     }
+}
+
+/// The default heap settings, with `SMALT_GC_STRESS` (set and not `0`)
+/// switching on the stress mode: a collection at every safe point, moving
+/// every young survivor, with the heap verified after each.
+pub fn heap_config_from_env() -> HeapConfig {
+    let stress = std::env::var("SMALT_GC_STRESS").is_ok_and(|v| !v.is_empty() && v != "0");
+    HeapConfig { gc_stress: stress, ..HeapConfig::default() }
 }
 
 /// A running Smalltalk world.
