@@ -82,13 +82,15 @@ impl Vm {
                 }
                 Opcode::PushRemoteTemp => {
                     let index = ext | self.next_byte() as usize;
-                    let vector = self.temp(self.next_byte() as usize);
+                    let vector_index = self.next_byte() as usize;
+                    let vector = self.temp(vector_index);
                     let value = self.mem.heap.fetch(vector, index);
                     self.push(value);
                 }
                 Opcode::StoreRemoteTemp | Opcode::PopIntoRemoteTemp => {
                     let index = ext | self.next_byte() as usize;
-                    let vector = self.temp(self.next_byte() as usize);
+                    let vector_index = self.next_byte() as usize;
+                    let vector = self.temp(vector_index);
                     let value = if op == Opcode::PopIntoRemoteTemp { self.pop() } else { self.top() };
                     self.mem.heap.store(vector, index, value);
                 }
