@@ -536,9 +536,9 @@ mod tests {
                     if !seen.insert(id) {
                         continue;
                     }
-                    for k in 0..REFS {
+                    for (k, &expected) in model[id].iter().enumerate() {
                         let target = heap.fetch(o, 1 + k);
-                        match model[id][k] {
+                        match expected {
                             Some(t) => queue.push((target, t)),
                             None => assert_eq!(target, NIL),
                         }
