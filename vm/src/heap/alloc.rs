@@ -25,7 +25,8 @@ impl Heap {
     /// Its identity hash is a fresh nonzero 22-bit number.
     ///
     /// Answers `None` only when the heap is exhausted (old space has reached
-    /// its limit); a full collection may make room again.
+    /// its limit); `needs_collection` is then true, and a full collection at
+    /// the next safe point may make room again.
     ///
     /// # GC
     /// Never collects and never moves anything.
@@ -95,6 +96,10 @@ impl Heap {
         format: Format,
         num_slots: usize,
     ) -> Oop {
+        debug_assert!(
+            format != Format::Forwarded,
+            "only the scavenger forwards objects"
+        );
         let mut h = start;
         let field = if num_slots >= OVERFLOW_SLOTS as usize {
             self.region.write(start, overflow_word(num_slots));

@@ -55,7 +55,8 @@
 //! * *Stress* ([`HeapConfig::gc_stress`]): `needs_collection` is always true;
 //!   every `collect` scavenges and verifies the young part; every 100th
 //!   (see [`Heap::set_stress_full_every`]) runs a full collection and a full
-//!   verification. A failed verification in stress mode panics: it is a VM bug.
+//!   verification (or sooner, if old space passes its threshold). A failed
+//!   verification in stress mode panics: it is a VM bug.
 //!   Cost: a scavenge of a small nursery is a few microseconds; a full
 //!   collection plus full verification of a 10 MB old space about 10 ms
 //!   (release build), so 100k safe points over a 10 MB world take ~10 s and
@@ -329,7 +330,7 @@ impl Heap {
     pub fn collect(&mut self, roots: &mut dyn Roots) {
         if self.gc_stress {
             self.stress_count += 1;
-            if self.stress_count >= self.stress_full_every {
+            if self.stress_count >= self.stress_full_every || self.old_top > self.old_threshold {
                 self.stress_count = 0;
                 self.full_collect(roots);
                 if let Err(e) = self.verify(roots) {
