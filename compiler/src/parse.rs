@@ -102,7 +102,7 @@ fn diagnose<'a>(
     error: GrammarError<'a>,
     bracket_method: bool,
 ) -> Diagnostic {
-    let (span, found, expected, index) = match error {
+    let (span, found, expected, index, found_tok) = match error {
         ParseError::User { error } => return map.diagnostic(error.span, error.message),
         ParseError::InvalidToken { location } => {
             return map.diagnostic(Span::new(location, location + 1), "unexpected input");
@@ -123,7 +123,13 @@ fn diagnose<'a>(
                 .iter()
                 .position(|t| t.start == lo)
                 .unwrap_or(tokens.len());
-            (Span::new(lo, hi), tok.describe(), expected, index)
+            (
+                Span::new(lo, hi),
+                tok.describe(),
+                expected,
+                index,
+                Some(tok),
+            )
         }
         ParseError::UnrecognizedEof { location, expected } => {
             let at = tokens.last().map_or(location, |t| t.end);
@@ -132,6 +138,7 @@ fn diagnose<'a>(
                 "end of input".to_string(),
                 expected,
                 tokens.len(),
+                None,
             )
         }
     };
@@ -178,7 +185,12 @@ fn diagnose<'a>(
                     .iter()
                     .any(|e| e.trim_matches('"') == closer.trim_matches('\''))
             });
+            let stray_closer = matches!(found_tok, Some(Tok::RBracket | Tok::RParen | Tok::RBrace))
+                && open.is_empty();
             match closer_expected {
+                _ if stray_closer => {
+                    format!("found {found} but nothing is open here for it to close; remove it or add the opening bracket")
+                }
                 Some(o) => {
                     let (closer, what) = opener_name(o.tok, bracket_method && open.len() == 1);
                     let position = map.position(o.start);
