@@ -35,7 +35,37 @@ pub fn method<'a>(
         MethodSyntax::Classic => grammar::MethodClassicParser::new().parse(arena, triples(tokens)),
         MethodSyntax::Bracket => grammar::MethodBracketParser::new().parse(arena, triples(tokens)),
     };
-    result.map_err(|e| diagnose(map, tokens, e, syntax == MethodSyntax::Bracket))
+    let method = result.map_err(|e| diagnose(map, tokens, e, syntax == MethodSyntax::Bracket))?;
+    check_nesting(map, method.body.statements)?;
+    for p in method.body.pragmas {
+        if let Some(span) = p
+            .args
+            .iter()
+            .find_map(|a| crate::ast::literal_too_deep(a, 0))
+        {
+            return Err(map.diagnostic(
+                span,
+                "expected literal arrays nested at most 256 deep, found deeper nesting here",
+            ));
+        }
+    }
+    Ok(method)
+}
+
+fn check_nesting(
+    map: &SourceMap<'_>,
+    statements: &[crate::ast::Stmt<'_>],
+) -> Result<(), Diagnostic> {
+    match crate::ast::too_deep(statements) {
+        Some(span) => Err(map.diagnostic(
+            span,
+            format!(
+                "expected expressions nested at most {} deep, found deeper nesting here; split it up with temps",
+                crate::ast::MAX_NESTING
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Parses temps and statements (a doit) from `tokens` (all of them).
@@ -44,9 +74,11 @@ pub fn doit_body<'a>(
     map: &SourceMap<'a>,
     tokens: &[Token<'a>],
 ) -> Result<Body<'a>, Diagnostic> {
-    grammar::DoItBodyParser::new()
+    let body = grammar::DoItBodyParser::new()
         .parse(arena, triples(tokens))
-        .map_err(|e| diagnose(map, tokens, e, false))
+        .map_err(|e| diagnose(map, tokens, e, false))?;
+    check_nesting(map, body.statements)?;
+    Ok(body)
 }
 
 fn opener_name(opener: Tok<'_>, is_method_body: bool) -> (&'static str, &'static str) {
