@@ -184,6 +184,9 @@ pub struct SourceText {
 pub struct MethodSource {
     /// Whether it goes on the class side (`Foo class >> sel [ ]`).
     pub class_side: bool,
-    /// The method in bracket form, `pattern [ body ]`, as written.
+    /// The method as written: `pattern [ body ]` in bracket syntax,
+    /// `pattern body` in a chunk file (see `syntax`).
     pub source: SourceText,
+    /// Which form `source` is in; pass it to [`crate::compile_method`].
+    pub syntax: crate::MethodSyntax,
 }

@@ -53,8 +53,16 @@ pub struct VmOptions {
 
 impl Default for VmOptions {
     fn default() -> VmOptions {
-        VmOptions { heap: HeapConfig::from_env(), max_depth: 1_000_000, arguments: Vec::new() }
+        VmOptions { heap: heap_config_from_env(), max_depth: 1_000_000, arguments: Vec::new() }
     }
+}
+
+/// The default heap settings, with `SMALT_GC_STRESS` (set and not `0`)
+/// switching on the stress mode: a collection at every safe point, moving
+/// every young survivor, with the heap verified after each.
+pub fn heap_config_from_env() -> HeapConfig {
+    let stress = std::env::var("SMALT_GC_STRESS").is_ok_and(|v| !v.is_empty() && v != "0");
+    HeapConfig { gc_stress: stress, ..HeapConfig::default() }
 }
 
 /// A running Smalltalk world.
@@ -78,6 +86,8 @@ pub struct Vm {
     /// Contexts of evaluations suspended under a nested one (fileIn). GC roots.
     pub(crate) suspended: Vec<Oop>,
     pub options: VmOptions,
+    /// When the VM started: the epoch of `Time millisecondClockValue`.
+    pub(crate) clock_start: std::time::Instant,
     pub(crate) stdout: io::BufWriter<io::Stdout>,
 }
 
@@ -114,6 +124,7 @@ impl Vm {
             cache: MethodCache::new(),
             suspended: Vec::new(),
             options,
+            clock_start: std::time::Instant::now(),
             stdout: io::BufWriter::with_capacity(1 << 16, io::stdout()),
         })
     }
@@ -170,6 +181,11 @@ impl Vm {
         } else {
             self.load_context(ctx);
         }
+    }
+
+    /// Writes bytes to standard output, in order with what Smalltalk writes there.
+    pub fn write_stdout(&mut self, bytes: &[u8]) {
+        let _ = self.stdout.write_all(bytes);
     }
 
     /// Writes pending stdout bytes.
