@@ -58,13 +58,13 @@ pub fn print_float(x: f64) -> String {
     if FIXED_EXPONENTS.contains(&exponent) {
         if exponent < 0 {
             out.push_str("0.");
-            out.extend(std::iter::repeat('0').take((-exponent - 1) as usize));
+            out.push_str(&"0".repeat((-exponent - 1) as usize));
             out.push_str(&digits);
         } else {
             let whole = exponent as usize + 1;
             if digits.len() <= whole {
                 out.push_str(&digits);
-                out.extend(std::iter::repeat('0').take(whole - digits.len()));
+                out.push_str(&"0".repeat(whole - digits.len()));
                 out.push_str(".0");
             } else {
                 out.push_str(&digits[..whole]);
@@ -573,7 +573,8 @@ mod tests {
             Ok(Number::Float(x)) => x,
             other => panic!("{text} read as {other:?}"),
         };
-        assert_eq!(float("3.14"), 3.14);
+        assert_eq!(float("3.25"), 3.25);
+        assert_eq!(float("2.71"), 2.71);
         assert_eq!(float("-3.5"), -3.5);
         assert_eq!(float("1.5e-3"), 1.5e-3);
         assert_eq!(float("2.5e3"), 2500.0);
@@ -637,6 +638,57 @@ mod tests {
         let max: BigInt = (Pow::pow(&two, 53u32) - 1) << 971;
         assert_eq!(integer_to_f64(&max), f64::MAX);
         assert_eq!(integer_to_f64(&big("100000000000000000000000")), 1e23);
+    }
+
+    /// A deterministic xorshift sequence, for property tests.
+    fn random_words(seed: u64) -> impl Iterator<Item = u64> {
+        let mut state = seed;
+        std::iter::repeat_with(move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        })
+    }
+
+    #[test]
+    fn conversions_agree_with_rusts_correctly_rounded_parser() {
+        let mut words = random_words(0x9E37_79B9_7F4A_7C15);
+        for round in 0..2000 {
+            let limbs = 1 + round % 20;
+            let mut n = BigUint::zero();
+            for _ in 0..limbs {
+                n = (n << 64usize) + words.next().unwrap_or(1);
+            }
+            n >>= (words.next().unwrap_or(0) % 64) as usize;
+            let decimal = n.to_str_radix(10);
+            let expected: f64 = decimal.parse().unwrap_or(f64::NAN);
+            assert_eq!(
+                integer_to_f64(&BigInt::from(n.clone())),
+                expected,
+                "{decimal}"
+            );
+            // n / 10^k, well into the subnormal range for some.
+            let k = (words.next().unwrap_or(0) % 700) as u32;
+            let scale: BigUint = Pow::pow(BigUint::from(10u32), k);
+            let expected: f64 = format!("{decimal}e-{k}").parse().unwrap_or(f64::NAN);
+            assert_eq!(ratio_to_f64(&n, &scale), expected, "{decimal}e-{k}");
+        }
+    }
+
+    #[test]
+    fn random_floats_print_and_read_back() {
+        for bits in random_words(0x2545_F491_4F6C_DD1D).take(20_000) {
+            let x = f64::from_bits(bits);
+            if x.is_nan() || x.is_infinite() {
+                continue;
+            }
+            let text = print_float(x);
+            match parse_number(&text) {
+                Ok(Number::Float(y)) => assert_eq!(y.to_bits(), x.to_bits(), "{text}"),
+                other => panic!("{text} read as {other:?}"),
+            }
+        }
     }
 
     #[test]
