@@ -162,7 +162,7 @@ impl Vm {
                     let offset = self.jump_offset();
                     self.ip = (self.ip as isize + offset) as usize;
                     if offset < 0 {
-                        self.safe_point();
+                        self.safe_point()?;
                     }
                 }
                 Opcode::JumpIfTrue | Opcode::JumpIfFalse => {
@@ -173,7 +173,7 @@ impl Vm {
                     if condition == when {
                         self.ip = (self.ip as isize + offset) as usize;
                         if offset < 0 {
-                            self.safe_point();
+                            self.safe_point()?;
                         }
                     } else if condition != other {
                         // Back up to the jump, so the answer of mustBeBoolean is tested again.

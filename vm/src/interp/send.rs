@@ -170,7 +170,7 @@ impl Vm {
         heap.store(ctx, context::RECEIVER, receiver);
         self.load_context(ctx);
         self.depth += 1;
-        self.safe_point();
+        self.safe_point()?;
         if self.depth > self.depth_limit {
             // Room to handle the error; restored once the chain is short again.
             self.depth_limit = self.depth + 10_000;
@@ -184,11 +184,18 @@ impl Vm {
     ///
     /// # GC
     /// A safe point.
+    /// Also where an interrupt stops the running code.
     #[inline]
-    pub(crate) fn safe_point(&mut self) {
+    pub(crate) fn safe_point(&mut self) -> Result<(), Halt> {
         if self.mem.heap.needs_collection() {
             self.collect_garbage();
         }
+        if self.interrupt.load(std::sync::atomic::Ordering::Relaxed) && self.take_interrupt() {
+            self.flush_stdout();
+            self.write_walkback_to_stderr("Interrupted");
+            return Err(Halt::Interrupted);
+        }
+        Ok(())
     }
 
     /// Activates a block closure with `argc` arguments on the stack (the
