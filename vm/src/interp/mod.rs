@@ -145,9 +145,6 @@ impl Vm {
     pub(crate) fn collect_garbage(&mut self) {
         self.before_gc();
         let mut roots = VmRoots { special: &mut self.mem.special, suspended: &mut self.suspended };
-        if std::env::var("SMALT_DEBUG_VERIFY").is_ok() {
-            if let Err(e) = self.mem.heap.verify(&mut roots) { let o = Oop::from_offset(e.offset); panic!("before GC: {e:?} {:?}", self.mem.heap.header(o)); }
-        }
         self.mem.heap.collect(&mut roots);
         self.after_gc();
     }
