@@ -1,13 +1,17 @@
 //! The `smalt` command: a thin client of smalt-vm. It parses the command
-//! line, boots a world, runs what it was asked to, and maps the outcome to an
-//! exit status.
+//! line, boots a world (the built-in one or an image), runs what it was
+//! asked to, and maps the outcome to an exit status.
 
 use std::io::{IsTerminal, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use smalt_vm::image::{self, ImageError};
 use smalt_vm::{Halt, LoadError, Vm, VmOptions};
+
+/// The world built from stdlib/ when smalt was compiled.
+static BUILT_IN_WORLD: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/world.image"));
 
 /// Exit status for a failure of the VM itself (sysexits' EX_SOFTWARE).
 const EXIT_VM_FAILURE: u8 = 70;
@@ -17,19 +21,31 @@ const EXIT_VM_FAILURE: u8 = 70;
     name = "smalt",
     version,
     about = "Smalt: a Smalltalk whose whole world lives in one object heap",
-    after_help = "Examples:\n  smalt hello.st              run a program\n  smalt -e '3 + 4'            print the value of an expression\n  echo '3 printNl' | smalt    run a program read from standard input"
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  smalt hello.st                   run a program\n  smalt -e '3 + 4'                 print the value of an expression\n  echo '3 printNl' | smalt         run a program read from standard input\n  smalt app.st --save app.image    run a program, then save the world\n  smalt app.image ARGS...          boot an image (resuming it if it was saved mid-program)\n  smalt image verify app.image     check an image file thoroughly"
 )]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
     /// Evaluate these statements and print the value of the last one.
     #[arg(short = 'e', long = "eval", value_name = "STATEMENTS", conflicts_with = "file")]
     eval: Option<String>,
+
+    /// Boot this image instead of the built-in world.
+    #[arg(short = 'i', long = "image", value_name = "IMAGE")]
+    image: Option<PathBuf>,
+
+    /// After running, save the world to this image file.
+    #[arg(long = "save", value_name = "OUT.image")]
+    save: Option<PathBuf>,
 
     /// Deepest call chain before RecursionTooDeep is signalled.
     #[arg(long, value_name = "FRAMES", default_value_t = 1_000_000)]
     max_depth: usize,
 
-    /// A Smalltalk source file to run.
-    #[arg(value_name = "FILE.st")]
+    /// A Smalltalk source file to run, or an image to boot.
+    #[arg(value_name = "FILE")]
     file: Option<PathBuf>,
 
     /// Arguments for the program (`Smalltalk arguments`).
@@ -37,28 +53,86 @@ struct Cli {
     args: Vec<String>,
 }
 
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Inspect image files without running them.
+    Image {
+        #[command(subcommand)]
+        action: ImageCommand,
+    },
+    /// Build the world from the class library (cold bootstrap) and save it.
+    BuildWorld {
+        /// Where to write the image.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImageCommand {
+    /// Check every checksum and walk the whole heap; report the first problem.
+    Verify { file: PathBuf },
+    /// Print the header's facts.
+    Info { file: PathBuf },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match &cli.command {
+        Some(Command::Image { action: ImageCommand::Verify { file } }) => return verify(file),
+        Some(Command::Image { action: ImageCommand::Info { file } }) => return info(file),
+        Some(Command::BuildWorld { output }) => return build_world(output),
+        None => {}
+    }
     let options = VmOptions { max_depth: cli.max_depth, arguments: cli.args.clone(), ..VmOptions::default() };
-    let mut vm = match Vm::bootstrap(options) {
+
+    // A FILE that is an image is booted, as with -i.
+    let (image_path, program) = match (&cli.image, &cli.file) {
+        (Some(image), file) => (Some(image.clone()), file.clone()),
+        (None, Some(file)) if is_image_file(file) => (Some(file.clone()), None),
+        (None, file) => (None, file.clone()),
+    };
+    let booted = match &image_path {
+        Some(path) => Vm::boot_image(path, options),
+        None => Vm::boot_image_bytes(BUILT_IN_WORLD, "the built-in world", options),
+    };
+    let mut vm = match booted {
         Ok(vm) => vm,
         Err(e) => {
-            eprintln!("smalt: the built-in world failed to load: {e}");
-            return ExitCode::from(EXIT_VM_FAILURE);
+            eprintln!("smalt: {e}");
+            return ExitCode::from(1);
         }
     };
-    let outcome = if let Some(statements) = &cli.eval {
-        run_eval(&mut vm, statements)
-    } else if let Some(file) = &cli.file {
-        run_file(&mut vm, file)
-    } else {
-        run_stdin(&mut vm)
-    };
+
+    let outcome = run(&mut vm, &cli, program.as_deref());
     vm.flush_stdout();
+    let outcome = outcome.and_then(|()| match &cli.save {
+        Some(out) => vm.save_image(out, false).map_err(|e| usage(e.to_string())),
+        None => Ok(()),
+    });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => report(e),
     }
+}
+
+fn run(vm: &mut Vm, cli: &Cli, program: Option<&Path>) -> Result<(), LoadError> {
+    // An image saved mid-program goes on with that program.
+    if vm.resume()? {
+        return Ok(());
+    }
+    if let Some(statements) = &cli.eval {
+        run_eval(vm, statements)
+    } else if let Some(file) = program {
+        run_file(vm, file)
+    } else {
+        run_stdin(vm)
+    }
+}
+
+fn is_image_file(path: &Path) -> bool {
+    let mut start = [0u8; 8];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut start)).is_ok() && image::has_image_magic(&start)
 }
 
 fn run_eval(vm: &mut Vm, statements: &str) -> Result<(), LoadError> {
@@ -68,7 +142,7 @@ fn run_eval(vm: &mut Vm, statements: &str) -> Result<(), LoadError> {
     Ok(())
 }
 
-fn run_file(vm: &mut Vm, file: &PathBuf) -> Result<(), LoadError> {
+fn run_file(vm: &mut Vm, file: &Path) -> Result<(), LoadError> {
     let name = file.display().to_string();
     let source = match std::fs::read(file) {
         Ok(bytes) => match String::from_utf8(bytes) {
@@ -77,19 +151,77 @@ fn run_file(vm: &mut Vm, file: &PathBuf) -> Result<(), LoadError> {
         },
         Err(e) => return Err(usage(format!("cannot read {name}: {e}"))),
     };
-    vm.file_in(&source, &name)
+    vm.run_program(&source, &name)
 }
 
 fn run_stdin(vm: &mut Vm) -> Result<(), LoadError> {
     let mut stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!("smalt: reading a program from the terminal; end it with Ctrl-D (the interactive REPL is not built yet)");
+        eprintln!("smalt: reading a program from the terminal; end it with Ctrl-D");
     }
     let mut source = String::new();
     if let Err(e) = stdin.read_to_string(&mut source) {
         return Err(usage(format!("cannot read standard input: expected UTF-8 Smalltalk source ({e})")));
     }
-    vm.file_in(&source, "stdin")
+    vm.run_program(&source, "stdin")
+}
+
+fn verify(file: &Path) -> ExitCode {
+    match image::verify::verify_image(file) {
+        Ok(report) => {
+            println!(
+                "{}: ok ({} objects, {} bytes of heap, every checksum and reference checked)",
+                file.display(),
+                report.objects,
+                report.header.heap_bytes
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => image_failure(e),
+    }
+}
+
+fn info(file: &Path) -> ExitCode {
+    let shown = file.display().to_string();
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => return image_failure(ImageError::Io { path: shown, error: e.to_string() }),
+    };
+    match image::ImageHeader::decode(&bytes, bytes.len() as u64, &shown) {
+        Ok(h) => {
+            println!("image:            {shown}");
+            println!("format version:   {}", h.version);
+            println!("kind:             {}", if h.is_delta() { "delta" } else { "full" });
+            println!("VM identity:      {:016x}", h.vm_identity);
+            println!("heap bytes:       {}", h.heap_bytes);
+            println!("heap offset:      {}", h.heap_offset);
+            println!("heap checksum:    {:08x}", h.heap_checksum);
+            println!("special objects:  {:#x}", h.special_objects);
+            println!("saved at:         {} (seconds since 1970)", h.saved_at);
+            ExitCode::SUCCESS
+        }
+        Err(e) => image_failure(e),
+    }
+}
+
+fn build_world(output: &Path) -> ExitCode {
+    let options = VmOptions::default();
+    let mut vm = match Vm::bootstrap(options) {
+        Ok(vm) => vm,
+        Err(e) => {
+            eprintln!("smalt: the class library failed to load: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match vm.save_image(output, false) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => image_failure(e),
+    }
+}
+
+fn image_failure(e: ImageError) -> ExitCode {
+    eprintln!("smalt: {e}");
+    ExitCode::from(1)
 }
 
 /// A usage problem, reported like a definition error.

@@ -11,6 +11,7 @@
 pub mod bootstrap;
 mod error;
 pub mod heap;
+pub mod image;
 pub mod install;
 pub mod interp;
 pub mod objects;

@@ -13,7 +13,7 @@ use smalt_compiler::{
 use crate::heap::{Format, Oop};
 use crate::install::{BindingScope, ClassSpec, SourceSyntax};
 use crate::interp::{Halt, Vm};
-use crate::objects::layout::{association, class, code, context, KnownClass};
+use crate::objects::layout::{association, class, code, context, special, KnownClass};
 
 /// Why loading or evaluating source stopped.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +72,70 @@ impl Vm {
         }
         self.flush_stdout();
         Ok(())
+    }
+
+    /// Runs a program file: as [`Vm::file_in`], but the file's text and the
+    /// position in it are kept in the world, so that an image saved by one of
+    /// its statements goes on with the statements after it when booted.
+    ///
+    /// # GC
+    /// Runs Smalltalk code, so collects.
+    pub fn run_program(&mut self, source: &str, file: &str) -> Result<(), LoadError> {
+        let source_oop = self.mem.new_string(source)?;
+        let file_oop = self.mem.new_string(file)?;
+        let program = self.mem.new_array_from(&[source_oop, file_oop, Oop::small_integer(0)])?;
+        self.mem.set_special_object(special::PROGRAM, program);
+        let result = self.run_program_from(source, file, 0);
+        let nil = self.mem.nil();
+        self.mem.set_special_object(special::PROGRAM, nil);
+        result
+    }
+
+    fn run_program_from(&mut self, source: &str, file: &str, first: usize) -> Result<(), LoadError> {
+        let origin = Origin { name: file.to_string(), first_line: 1, first_column: 1 };
+        let items = smalt_compiler::parse_file(source, &origin).map_err(LoadError::Syntax)?;
+        for (i, item) in items.into_iter().enumerate().skip(first) {
+            let program = self.mem.special_object(special::PROGRAM);
+            self.mem.heap.store(program, 2, Oop::small_integer(i as i64 + 1));
+            self.run_item(item, file)?;
+        }
+        self.flush_stdout();
+        Ok(())
+    }
+
+    /// Goes on where a booted image was saved: the saving process resumes
+    /// (`saveImage:` answering true), then the rest of the program file it
+    /// was running, if any. Answers whether there was anything to resume.
+    ///
+    /// # GC
+    /// Runs Smalltalk code, so collects.
+    pub fn resume(&mut self) -> Result<bool, LoadError> {
+        let nil = self.mem.nil();
+        let ctx = self.mem.special_object(special::ACTIVE_CONTEXT);
+        let resumed = ctx != nil;
+        if resumed {
+            self.mem.set_special_object(special::ACTIVE_CONTEXT, nil);
+            self.load_context(ctx);
+            self.recount_depth();
+            self.depth_limit = self.options.max_depth;
+            let result = self.interpret();
+            self.ctx = nil;
+            self.depth = 0;
+            if let Err(halt) = result {
+                self.mem.set_special_object(special::PROGRAM, nil);
+                return Err(halt.into());
+            }
+        }
+        let program = self.mem.special_object(special::PROGRAM);
+        if program == nil {
+            return Ok(resumed);
+        }
+        let source = self.mem.string_value(self.mem.heap.fetch(program, 0)).unwrap_or_default();
+        let file = self.mem.string_value(self.mem.heap.fetch(program, 1)).unwrap_or_default();
+        let next = self.mem.heap.fetch(program, 2).to_small_integer().unwrap_or(0).max(0) as usize;
+        let result = self.run_program_from(&source, &file, next);
+        self.mem.set_special_object(special::PROGRAM, nil);
+        result.map(|()| true)
     }
 
     /// Runs source as the REPL reads it: statements and class definitions in

@@ -360,6 +360,20 @@ impl Heap {
         }
     }
 
+    /// Reserves a heap whose old space is a copy of `old_space` (as
+    /// [`Heap::old_space_bytes`] gave it): for a world embedded in the
+    /// executable, which has no file to map.
+    pub fn with_bytes(config: HeapConfig, old_space: &[u8]) -> Result<Heap, HeapError> {
+        let mut heap = Heap::with_file(config, None)?;
+        if old_space.len() < 8 || old_space.len() % 8 != 0 || old_space.len() > heap.old_limit {
+            return Err(HeapError::BadConfig("image heap length does not fit the heap"));
+        }
+        heap.region.bytes_mut()[..old_space.len()].copy_from_slice(old_space);
+        heap.old_top = old_space.len();
+        heap.set_old_threshold();
+        Ok(heap)
+    }
+
     /// The bytes of old space (marker word included) as they lie in memory:
     /// exactly what an image file stores, and what [`Heap::with_file`] maps
     /// back. Save it only right after [`Heap::full_collect`]: then the nursery

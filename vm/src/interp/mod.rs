@@ -117,9 +117,15 @@ impl Vm {
     /// A VM over an empty heap (the bootstrap fills it).
     pub(crate) fn with_heap(options: VmOptions) -> Result<Vm, VmError> {
         let heap = Heap::new(options.heap.clone()).map_err(|e| VmError::Heap(e.to_string()))?;
+        Ok(Vm::with_existing_heap(heap, options))
+    }
+
+    /// A VM over a heap made elsewhere (a booted image); the special-objects
+    /// array is set by the caller.
+    pub(crate) fn with_existing_heap(heap: Heap, options: VmOptions) -> Vm {
         let nil = crate::heap::NIL;
         let depth_limit = options.max_depth;
-        Ok(Vm {
+        Vm {
             mem: ObjectMemory { heap, special: nil, pending_forwards: Vec::new(), reshaped_classes: Vec::new() },
             ctx: nil,
             method: nil,
@@ -135,7 +141,7 @@ impl Vm {
             clock_start: std::time::Instant::now(),
             stdout: io::BufWriter::with_capacity(1 << 16, io::stdout()),
             interrupt: Arc::new(AtomicBool::new(false)),
-        })
+        }
     }
 
     /// A full or young collection as the heap asks, at a safe point.

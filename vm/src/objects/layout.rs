@@ -335,5 +335,9 @@ pub mod special {
     pub const SELECTOR_ABOUT_TO_RETURN: usize = 14;
     pub const SELECTOR_RECURSION_TOO_DEEP: usize = 15;
     pub const SELECTOR_OUT_OF_MEMORY: usize = 16;
-    pub const COUNT: usize = 17;
+    /// The program file being run, so that an image saved in the middle of
+    /// it goes on with the rest after the saving statement: nil, or an Array
+    /// `{source. fileName. indexOfNextItem}`.
+    pub const PROGRAM: usize = 17;
+    pub const COUNT: usize = 18;
 }

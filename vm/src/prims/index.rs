@@ -260,6 +260,12 @@ pub enum Primitive {
     GetEnv = 218,
     /// `Smalltalk fileIn: path`: compiles and runs a source file.
     FileIn = 219,
+    /// `Smalltalk primSaveImage: path`: saves the world, the running
+    /// process included. Answers false in the process that saved, true when
+    /// the image is booted later and execution resumes here, or a String
+    /// naming the path and the OS error when the save failed (the old image
+    /// is then untouched).
+    SaveImage = 230,
 }
 
 impl Primitive {
@@ -400,6 +406,7 @@ impl Primitive {
             217 => P::Arguments,
             218 => P::GetEnv,
             219 => P::FileIn,
+            230 => P::SaveImage,
             _ => return None,
         })
     }
@@ -418,6 +425,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 133);
+        assert_eq!(seen, 134);
     }
 }

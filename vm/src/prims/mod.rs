@@ -214,6 +214,7 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::Evaluate
         | P::Arguments
         | P::GetEnv
-        | P::FileIn => system::system(vm, prim, argc),
+        | P::FileIn
+        | P::SaveImage => system::system(vm, prim, argc),
     }
 }

@@ -142,6 +142,18 @@ pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             answer(vm, argc, rcvr)?;
             vm.file_in_nested(&source, &path).map_err(PrimError::Halt)
         }
+        P::SaveImage => {
+            let path = vm.mem.string_value(arg(vm, argc, 0)).ok_or(PrimError::Fail)?;
+            // The resumed process finds `true` as the answer; this one `false`.
+            vm.pop_n(argc + 1);
+            vm.push(vm.mem.true_object());
+            let answer_now = match vm.save_image(std::path::Path::new(&path), true) {
+                Ok(()) => vm.mem.false_object(),
+                Err(e) => vm.mem.new_string(&e.to_string())?,
+            };
+            vm.set_stack_value(0, answer_now);
+            Ok(())
+        }
         _ => Err(PrimError::Fail),
     }
 }

@@ -1,0 +1,13 @@
+//! Images: the world saved to a file and booted by mapping it back.
+//!
+//! [`format`] owns the file layout and its checks, [`save`] writes a file
+//! so that a crash never harms the previous one, [`boot`] maps a file (or
+//! copies embedded bytes) into a new heap with no per-object work, and
+//! [`verify`] is the full structural check behind `smalt image verify`.
+
+pub mod boot;
+pub mod format;
+pub mod save;
+pub mod verify;
+
+pub use format::{has_image_magic, ImageError, ImageHeader};

@@ -1,0 +1,97 @@
+//! Saving: a full collection, then the header and old space written to a
+//! new file beside the target, synced, marked complete, synced again and
+//! renamed over the target, and the directory synced. Killed at any moment,
+//! the target is either the old image or the new one, whole.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::format::{self, ImageError, ImageHeader};
+use crate::heap::Oop;
+use crate::interp::Vm;
+use crate::objects::layout::special;
+
+impl Vm {
+    /// Saves the world to `path`. With `resume_context`, booting the image
+    /// resumes that context (a `saveImage:` from running code); without, the
+    /// image starts at top level.
+    ///
+    /// # GC
+    /// Runs a full collection: every Oop held by the caller is stale
+    /// afterwards, except `resume_context`'s chain, which is kept and can be
+    /// found again as the active context.
+    pub fn save_image(&mut self, path: &Path, resume: bool) -> Result<(), ImageError> {
+        self.full_garbage_collect();
+        let nil = self.mem.nil();
+        let active = if resume && self.ctx != nil {
+            self.save_registers();
+            self.ctx
+        } else {
+            nil
+        };
+        self.mem.set_special_object(special::ACTIVE_CONTEXT, active);
+        let result = write_image_file(path, self.mem.heap.old_space_bytes(), self.mem.special);
+        self.mem.set_special_object(special::ACTIVE_CONTEXT, nil);
+        result
+    }
+}
+
+/// The header for a full image of these heap bytes.
+pub fn full_header(heap: &[u8], special_objects: Oop) -> ImageHeader {
+    ImageHeader {
+        version: format::FORMAT_VERSION,
+        flags: 0,
+        vm_identity: format::vm_identity(),
+        heap_offset: format::HEAP_OFFSET,
+        heap_bytes: heap.len() as u64,
+        special_objects: special_objects.bits(),
+        saved_at: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+        heap_checksum: crc32c::crc32c(heap),
+        base_identity: [0; 32],
+        complete: true,
+    }
+}
+
+/// Writes an image of `heap` to `path` crash-safely.
+pub fn write_image_file(path: &Path, heap: &[u8], special_objects: Oop) -> Result<(), ImageError> {
+    let header = full_header(heap, special_objects);
+    write_atomically(path, &header, &[heap])
+}
+
+/// Writes header, padding and `parts` to a temporary file beside `path`,
+/// marks it complete and renames it over `path`.
+pub(crate) fn write_atomically(path: &Path, header: &ImageHeader, parts: &[&[u8]]) -> Result<(), ImageError> {
+    let error = |e: std::io::Error| ImageError::Save { path: path.display().to_string(), error: e.to_string() };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into());
+    let temp = dir.join(format!(".{name}.saving-{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&temp)?;
+        let mut incomplete = header.clone();
+        incomplete.complete = false;
+        file.write_all(&incomplete.encode())?;
+        let padding = vec![0u8; header.heap_offset as usize - format::HEADER_BYTES];
+        file.write_all(&padding)?;
+        for part in parts {
+            file.write_all(part)?;
+        }
+        file.sync_all()?;
+        file.write_all_at(&format::COMPLETE, format::COMPLETE_OFFSET)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&temp, path)?;
+        File::open(&dir)?.sync_all()?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&temp);
+        return Err(error(e));
+    }
+    Ok(())
+}
