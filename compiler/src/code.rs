@@ -56,7 +56,11 @@ pub enum Literal {
     Float(f64),
     /// `3.14s2`: the exact value `numerator / denominator` (reduced, positive
     /// denominator), printed with `scale` decimal places.
-    ScaledDecimal { numerator: BigInt, denominator: BigInt, scale: u32 },
+    ScaledDecimal {
+        numerator: BigInt,
+        denominator: BigInt,
+        scale: u32,
+    },
     Character(char),
     String(String),
     Symbol(String),
@@ -184,6 +188,9 @@ pub struct SourceText {
 pub struct MethodSource {
     /// Whether it goes on the class side (`Foo class >> sel [ ]`).
     pub class_side: bool,
-    /// The method in bracket form, `pattern [ body ]`, as written.
+    /// The method as written: `pattern [ body ]` in bracket syntax,
+    /// `pattern body` in a chunk file (see `syntax`).
     pub source: SourceText,
+    /// Which form `source` is in; pass it to [`crate::compile_method`].
+    pub syntax: crate::MethodSyntax,
 }

@@ -14,8 +14,11 @@ mod execute;
 mod frame;
 mod returns;
 mod send;
+mod walkback;
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use crate::heap::{Heap, HeapConfig, Oop, Roots};
 use crate::objects::layout::special;
@@ -33,6 +36,8 @@ pub enum Halt {
     Exit(i32),
     /// A failure of the VM itself.
     Vm(VmError),
+    /// The interrupt flag was set (Ctrl-C); the walkback was written to stderr.
+    Interrupted,
 }
 
 impl From<VmError> for Halt {
@@ -53,8 +58,16 @@ pub struct VmOptions {
 
 impl Default for VmOptions {
     fn default() -> VmOptions {
-        VmOptions { heap: HeapConfig::from_env(), max_depth: 1_000_000, arguments: Vec::new() }
+        VmOptions { heap: heap_config_from_env(), max_depth: 1_000_000, arguments: Vec::new() }
     }
+}
+
+/// The default heap settings, with `SMALT_GC_STRESS` (set and not `0`)
+/// switching on the stress mode: a collection at every safe point, moving
+/// every young survivor, with the heap verified after each.
+pub fn heap_config_from_env() -> HeapConfig {
+    let stress = std::env::var("SMALT_GC_STRESS").is_ok_and(|v| !v.is_empty() && v != "0");
+    HeapConfig { gc_stress: stress, ..HeapConfig::default() }
 }
 
 /// A running Smalltalk world.
@@ -78,7 +91,12 @@ pub struct Vm {
     /// Contexts of evaluations suspended under a nested one (fileIn). GC roots.
     pub(crate) suspended: Vec<Oop>,
     pub options: VmOptions,
+    /// When the VM started: the epoch of `Time millisecondClockValue`.
+    pub(crate) clock_start: std::time::Instant,
     pub(crate) stdout: io::BufWriter<io::Stdout>,
+    /// Set from another thread (a signal handler) to interrupt the running
+    /// code at its next safe point.
+    pub(crate) interrupt: Arc<AtomicBool>,
 }
 
 struct VmRoots<'a> {
@@ -114,7 +132,9 @@ impl Vm {
             cache: MethodCache::new(),
             suspended: Vec::new(),
             options,
+            clock_start: std::time::Instant::now(),
             stdout: io::BufWriter::with_capacity(1 << 16, io::stdout()),
+            interrupt: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -170,6 +190,22 @@ impl Vm {
         } else {
             self.load_context(ctx);
         }
+    }
+
+    /// A flag that, once set (from any thread, e.g. on Ctrl-C), stops the
+    /// running evaluation at its next safe point with [`Halt::Interrupted`].
+    pub fn interrupt_handle(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.interrupt)
+    }
+
+    /// Whether an interrupt is pending; clears it.
+    pub(crate) fn take_interrupt(&self) -> bool {
+        self.interrupt.swap(false, Ordering::Relaxed)
+    }
+
+    /// Writes bytes to standard output, in order with what Smalltalk writes there.
+    pub fn write_stdout(&mut self, bytes: &[u8]) {
+        let _ = self.stdout.write_all(bytes);
     }
 
     /// Writes pending stdout bytes.

@@ -229,3 +229,49 @@ impl ObjectMemory {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::objects::layout::{association, KnownClass};
+    use crate::objects::memory::tests::memory;
+
+    #[test]
+    fn bindings_survive_growth_and_removal() {
+        let mut mem = memory();
+        let dict = mem.new_dictionary(KnownClass::Dictionary, 4).expect("room");
+        let keys: Vec<_> = (0..200).map(|i| mem.intern(&format!("k{i}")).expect("room")).collect();
+        for (i, k) in keys.iter().enumerate() {
+            mem.dictionary_at_put(dict, *k, crate::heap::Oop::small_integer(i as i64)).expect("room");
+        }
+        for (i, k) in keys.iter().enumerate().step_by(3) {
+            let removed = mem.dictionary_remove(dict, *k).expect("present");
+            assert_eq!(mem.heap.fetch(removed, association::VALUE).as_small_integer(), i as i64);
+        }
+        for (i, k) in keys.iter().enumerate() {
+            let found = mem.dictionary_binding(dict, *k);
+            if i % 3 == 0 {
+                assert!(found.is_none());
+            } else {
+                let b = found.expect("kept");
+                assert_eq!(mem.heap.fetch(b, association::VALUE).as_small_integer(), i as i64);
+            }
+        }
+        assert_eq!(mem.dictionary_associations(dict).len(), 200 - 67);
+    }
+
+    #[test]
+    fn method_dictionaries_grow_and_remove() {
+        let mut mem = memory();
+        let mut md = mem.new_method_dictionary(4).expect("room");
+        let sels: Vec<_> = (0..100).map(|i| mem.intern(&format!("m{i}")).expect("room")).collect();
+        for (i, s) in sels.iter().enumerate() {
+            md = mem.method_dict_at_put(md, *s, crate::heap::Oop::small_integer(i as i64)).expect("room");
+        }
+        assert_eq!(mem.method_dict_remove(md, sels[7]).expect("room").map(|m| m.as_small_integer()), Some(7));
+        for (i, s) in sels.iter().enumerate() {
+            let found = mem.method_dict_at(md, *s).map(|m| m.as_small_integer());
+            assert_eq!(found, if i == 7 { None } else { Some(i as i64) });
+        }
+        assert_eq!(mem.method_dict_pairs(md).len(), 99);
+    }
+}

@@ -355,3 +355,57 @@ impl ObjectMemory {
         (0..self.heap.num_slots(oop)).map(|i| self.heap.fetch(oop, i)).collect()
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::heap::HeapConfig;
+    use crate::objects::layout::special;
+
+    /// A memory with the special-objects array, class table and symbol table,
+    /// but no classes: enough for the views in this module.
+    pub(crate) fn memory() -> ObjectMemory {
+        let heap = Heap::new(HeapConfig { max_heap: 256 << 20, ..HeapConfig::default() }).expect("heap");
+        let mut mem = ObjectMemory { heap, special: heap::NIL, pending_forwards: Vec::new(), reshaped_classes: Vec::new() };
+        for class in [KnownClass::UndefinedObject, KnownClass::False, KnownClass::True] {
+            mem.heap.allocate_old(class.index(), Format::Empty, 0).expect("room");
+        }
+        mem.special = mem.heap.allocate_old(KnownClass::Array.index(), Format::Indexable, special::COUNT).expect("room");
+        mem.init_class_table().expect("room");
+        mem.init_symbol_table().expect("room");
+        mem
+    }
+
+    #[test]
+    fn integers_round_trip_through_small_and_large() {
+        let mut mem = memory();
+        for text in ["0", "-1", "4611686018427387903", "4611686018427387904", "-4611686018427387904", "-4611686018427387905", "93326215443944152681699238856266700490715968264381621468592963895217599993229915608941463976156518286253697920827223758251185210916864000000000000000000000000"] {
+            let value: BigInt = text.parse().expect("number");
+            let oop = mem.new_integer(&value).expect("room");
+            assert_eq!(mem.integer_value(oop), Some(value.clone()), "{text}");
+            let small = value.to_i64().and_then(Oop::try_small_integer).is_some();
+            assert_eq!(oop.is_small_integer(), small, "{text}");
+        }
+    }
+
+    #[test]
+    fn strings_are_narrow_until_a_character_needs_more() {
+        let mut mem = memory();
+        let narrow = mem.new_string("café").expect("room");
+        assert!(mem.is_instance_of(narrow, KnownClass::String));
+        assert_eq!(mem.string_value(narrow).as_deref(), Some("café"));
+        let wide = mem.new_string("λx").expect("room");
+        assert!(mem.is_instance_of(wide, KnownClass::WideString));
+        assert_eq!(mem.string_value(wide).as_deref(), Some("λx"));
+        assert_eq!(mem.code_points(wide), Some(vec![0x3BB, 'x' as u32]));
+    }
+
+    #[test]
+    fn floats_keep_their_bits() {
+        let mut mem = memory();
+        for f in [0.1, -0.0, f64::INFINITY, f64::MIN_POSITIVE] {
+            let oop = mem.new_float(f).expect("room");
+            assert_eq!(mem.float_value(oop).map(f64::to_bits), Some(f.to_bits()));
+        }
+    }
+}

@@ -122,3 +122,34 @@ impl ObjectMemory {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::memory::tests::memory;
+
+    #[test]
+    fn interning_answers_one_symbol_per_string_across_growth() {
+        let mut mem = memory();
+        let first = mem.intern("at:put:").expect("room");
+        let mut made = Vec::new();
+        for i in 0..5000 {
+            made.push(mem.intern(&format!("sym{i}")).expect("room"));
+        }
+        assert_eq!(mem.intern("at:put:").expect("room"), first);
+        for (i, s) in made.iter().enumerate() {
+            assert_eq!(mem.lookup_symbol(&format!("sym{i}")), Some(*s));
+        }
+        assert_eq!(mem.lookup_symbol("never made"), None);
+        assert!(mem.is_symbol(first));
+        assert_eq!(mem.heap.identity_hash(first), string_hash("at:put:".chars().map(|c| c as u32)));
+    }
+
+    #[test]
+    fn wide_symbols_are_interned_too() {
+        let mut mem = memory();
+        let a = mem.intern("λ").expect("room");
+        assert_eq!(mem.intern("λ").expect("room"), a);
+        assert_eq!(mem.string_value(a).as_deref(), Some("λ"));
+    }
+}

@@ -1,0 +1,180 @@
+//! The instruction buffer of one method or block: labels and jumps, the
+//! literal frame, stack depth and the line table, assembled into bytes.
+//!
+//! Code after a return or an unconditional jump is never reached unless a
+//! label makes it so; such code is dropped as it is emitted, which keeps the
+//! stack depth at every label exact.
+
+use crate::bytecode::Instruction;
+use crate::code::Literal;
+
+/// A jump target, bound to a position later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Label(usize);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JumpKind {
+    Always,
+    IfTrue,
+    IfFalse,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Insn(Instruction),
+    Jump(JumpKind, Label),
+    Bind(Label),
+}
+
+#[derive(Debug, Default)]
+pub struct Emitter {
+    ops: Vec<(Op, u32)>,
+    /// The stack depth at each label, once a reachable jump targets it.
+    label_depth: Vec<Option<i32>>,
+    depth: i32,
+    max_depth: i32,
+    unreachable: bool,
+    /// The source line given to the instructions emitted next.
+    pub line: u32,
+    pub literals: Vec<Literal>,
+}
+
+/// Equality for deduplicating literals: unlike `==`, `0.0` and `-0.0` differ,
+/// and blocks are never shared.
+fn same_literal(a: &Literal, b: &Literal) -> bool {
+    match (a, b) {
+        (Literal::Float(x), Literal::Float(y)) => x.to_bits() == y.to_bits(),
+        (Literal::Array(x), Literal::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_literal(p, q))
+        }
+        (Literal::Block(_), _) | (_, Literal::Block(_)) => false,
+        _ => a == b,
+    }
+}
+
+/// The assembled code.
+#[derive(Debug)]
+pub struct Assembled {
+    pub bytecodes: Vec<u8>,
+    pub lines: Vec<(u32, u32)>,
+    pub max_stack: u16,
+}
+
+impl Emitter {
+    pub fn new(line: u32) -> Emitter {
+        Emitter {
+            line,
+            ..Emitter::default()
+        }
+    }
+
+    /// The index of `literal` in the literal frame, adding it if needed.
+    pub fn literal(&mut self, literal: Literal) -> Result<u16, String> {
+        if let Some(i) = self.literals.iter().position(|l| same_literal(l, &literal)) {
+            return Ok(i as u16);
+        }
+        self.literals.push(literal);
+        u16::try_from(self.literals.len() - 1).map_err(|_| {
+            "method too large: more than 65536 literals; split it into smaller methods".to_string()
+        })
+    }
+
+    pub fn emit(&mut self, insn: Instruction) {
+        if self.unreachable {
+            return;
+        }
+        self.depth += insn.stack_effect() as i32;
+        self.max_depth = self.max_depth.max(self.depth);
+        self.ops.push((Op::Insn(insn), self.line));
+        if insn.opcode().is_terminator() {
+            self.unreachable = true;
+        }
+    }
+
+    pub fn new_label(&mut self) -> Label {
+        self.label_depth.push(None);
+        Label(self.label_depth.len() - 1)
+    }
+
+    pub fn jump(&mut self, kind: JumpKind, to: Label) {
+        if self.unreachable {
+            return;
+        }
+        if kind != JumpKind::Always {
+            self.depth -= 1;
+        }
+        if let Some(slot) = self.label_depth.get_mut(to.0) {
+            slot.get_or_insert(self.depth);
+        }
+        self.ops.push((Op::Jump(kind, to), self.line));
+        if kind == JumpKind::Always {
+            self.unreachable = true;
+        }
+    }
+
+    /// Places `label` here. Code after it is reachable if it was, or if a
+    /// reachable jump targets the label.
+    pub fn bind(&mut self, label: Label) {
+        let target_depth = self.label_depth.get(label.0).copied().flatten();
+        if self.unreachable {
+            match target_depth {
+                Some(d) => {
+                    self.depth = d;
+                    self.unreachable = false;
+                }
+                None => return,
+            }
+        }
+        // A backward jump to this label will record the same depth.
+        if let Some(slot) = self.label_depth.get_mut(label.0) {
+            slot.get_or_insert(self.depth);
+        }
+        self.ops.push((Op::Bind(label), self.line));
+    }
+
+    /// Lays out the code, resolving jumps. Fails if a jump does not fit.
+    pub fn assemble(&self) -> Result<Assembled, String> {
+        let mut positions = vec![0usize; self.label_depth.len()];
+        let mut pc = 0usize;
+        for (op, _) in &self.ops {
+            match op {
+                Op::Insn(i) => pc += i.encoded_len(),
+                Op::Jump(..) => pc += 3,
+                Op::Bind(l) => {
+                    if let Some(p) = positions.get_mut(l.0) {
+                        *p = pc;
+                    }
+                }
+            }
+        }
+        let mut bytecodes = Vec::with_capacity(pc);
+        let mut lines: Vec<(u32, u32)> = Vec::new();
+        for (op, line) in &self.ops {
+            let here = bytecodes.len();
+            let insn = match *op {
+                Op::Insn(i) => i,
+                Op::Jump(kind, l) => {
+                    let target = positions.get(l.0).copied().unwrap_or(0) as i64;
+                    let offset = i16::try_from(target - (here as i64 + 3)).map_err(|_| {
+                        "method too large: a jump spans more than 32767 bytes; split it into smaller methods".to_string()
+                    })?;
+                    match kind {
+                        JumpKind::Always => Instruction::Jump(offset),
+                        JumpKind::IfTrue => Instruction::JumpIfTrue(offset),
+                        JumpKind::IfFalse => Instruction::JumpIfFalse(offset),
+                    }
+                }
+                Op::Bind(_) => continue,
+            };
+            if lines.last().map_or(true, |&(_, l)| l != *line) {
+                lines.push((here as u32, *line));
+            }
+            insn.encode(&mut bytecodes);
+        }
+        Ok(Assembled {
+            bytecodes,
+            lines,
+            max_stack: self.max_depth.clamp(0, u16::MAX as i32) as u16,
+        })
+    }
+}

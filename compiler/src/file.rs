@@ -1,0 +1,359 @@
+//! The top level of a `.st` file: statements, top-level temps, `Eval [ ]`,
+//! and GNU Smalltalk's bracket class syntax.
+//!
+//! This is a small hand-written driver over the token stream: it recognises
+//! the heads of class definitions and extensions by their first few tokens,
+//! finds each piece's extent by bracket matching, and hands statements and
+//! methods to the LALRPOP grammar. Statements are compiled here (one doit
+//! each); methods are only syntax-checked, because their instance variables
+//! are known only once the VM has made their class.
+
+use crate::ast::Span;
+use crate::code::{
+    ClassDefinition, ClassVariable, Extension, Item, MethodSource, Origin, Shape, SourceText,
+};
+use crate::compile_doit_tokens;
+use crate::diagnostic::Diagnostic;
+use crate::lexer::{Tok, Token};
+use crate::literal;
+use crate::parse;
+use crate::source_map::SourceMap;
+
+/// Parses a whole source file into its top-level items, in order.
+/// Top-level statements become one [`Item::DoIt`] each; top-level temps
+/// are reported in the `declared` of the doit that follows them (or of a
+/// doit of their own, with no statements, when no statement follows).
+pub fn parse_file(source: &str, origin: &Origin) -> Result<Vec<Item>, Vec<Diagnostic>> {
+    let map = SourceMap::new(source, origin);
+    let tokens = parse::tokens(&map).map_err(|d| vec![d])?;
+    let mut parser = FileParser {
+        map: &map,
+        tokens: &tokens,
+        items: Vec::new(),
+        errors: Vec::new(),
+        declared: Vec::new(),
+    };
+    parser.file();
+    if parser.errors.is_empty() {
+        Ok(parser.items)
+    } else {
+        Err(parser.errors)
+    }
+}
+
+/// Index of the token closing the bracket opened at `open`, if any.
+pub(crate) fn matching_close(tokens: &[Token<'_>], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate().skip(open) {
+        match t.tok {
+            Tok::LParen | Tok::LBracket | Tok::LBrace | Tok::LitArrayOpen | Tok::ByteArrayOpen => {
+                depth += 1
+            }
+            Tok::RParen | Tok::RBracket | Tok::RBrace => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Index of the token ending the statement that starts at `start`: the
+/// first `.` or `!` outside brackets, a closer with no opener, or the end.
+pub(crate) fn statement_end(tokens: &[Token<'_>], start: usize, end: usize) -> usize {
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate().take(end).skip(start) {
+        match t.tok {
+            Tok::LParen | Tok::LBracket | Tok::LBrace | Tok::LitArrayOpen | Tok::ByteArrayOpen => {
+                depth += 1
+            }
+            Tok::RParen | Tok::RBracket | Tok::RBrace => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => return i,
+            },
+            Tok::Dot | Tok::Bang if depth == 0 => return i,
+            _ => {}
+        }
+    }
+    end
+}
+
+pub(crate) struct FileParser<'m, 's> {
+    pub(crate) map: &'m SourceMap<'s>,
+    pub(crate) tokens: &'m [Token<'s>],
+    items: Vec<Item>,
+    pub(crate) errors: Vec<Diagnostic>,
+    /// Top-level temps not yet handed to a doit.
+    declared: Vec<String>,
+}
+
+/// What a class body may contain, and what it collects.
+#[derive(Default)]
+pub(crate) struct ClassBody {
+    pub(crate) instance_variables: Vec<String>,
+    pub(crate) class_instance_variables: Vec<String>,
+    pub(crate) class_variables: Vec<ClassVariable>,
+    pub(crate) comment: Option<String>,
+    pub(crate) category: Option<String>,
+    pub(crate) shape: Option<Shape>,
+    pub(crate) methods: Vec<MethodSource>,
+}
+
+impl<'m, 's> FileParser<'m, 's> {
+    pub(crate) fn tok(&self, i: usize) -> Option<Tok<'s>> {
+        self.tokens.get(i).map(|t| t.tok)
+    }
+
+    pub(crate) fn span(&self, i: usize) -> Span {
+        match self.tokens.get(i) {
+            Some(t) => Span::new(t.start, t.end),
+            None => {
+                let end = self.tokens.last().map_or(0, |t| t.end);
+                Span::new(end, end)
+            }
+        }
+    }
+
+    pub(crate) fn found(&self, i: usize, end: usize) -> String {
+        if i >= end {
+            return "end of input".into();
+        }
+        self.tok(i).map_or("end of input".into(), |t| t.describe())
+    }
+
+    pub(crate) fn error(&mut self, i: usize, message: String) {
+        let d = self.map.diagnostic(self.span(i), message);
+        self.errors.push(d);
+    }
+
+    /// The text of tokens `from..=to` and where it starts.
+    pub(crate) fn source_text(&self, from: usize, to: usize) -> SourceText {
+        let start = self.tokens[from].start;
+        let end = self.tokens[to].end;
+        let (line, column) = self.map.line_col(start);
+        SourceText {
+            text: self
+                .map
+                .text
+                .get(start..end)
+                .unwrap_or_default()
+                .to_string(),
+            origin: Origin {
+                name: self.map.origin.name.clone(),
+                first_line: line,
+                first_column: column,
+            },
+        }
+    }
+
+    fn flush_declared(&mut self) {
+        if !self.declared.is_empty() {
+            match compile_doit_tokens(self.map, &[], false, &[]) {
+                Ok(mut doit) => {
+                    doit.declared = std::mem::take(&mut self.declared);
+                    self.items.push(Item::DoIt(doit));
+                }
+                Err(ds) => self.errors.extend(ds),
+            }
+        }
+    }
+
+    fn file(&mut self) {
+        let end = self.tokens.len();
+        let mut i = 0;
+        while i < end {
+            i = match self.tok(i) {
+                Some(Tok::Dot | Tok::Bang) => i + 1,
+                Some(Tok::Bar) => self.top_temps(i),
+                _ => match self.item_head(i) {
+                    Some(head) => {
+                        self.flush_declared();
+                        self.bracket_item(head)
+                    }
+                    None => self.statement(i),
+                },
+            };
+        }
+        self.flush_declared();
+    }
+
+    /// `| a b |` between top-level statements.
+    fn top_temps(&mut self, start: usize) -> usize {
+        let mut i = start + 1;
+        while let Some(Tok::Ident(name)) = self.tok(i) {
+            if !self.declared.iter().any(|d| d == name) {
+                self.declared.push(name.to_string());
+            }
+            i += 1;
+        }
+        if self.tok(i) == Some(Tok::Bar) {
+            return i + 1;
+        }
+        let found = self.found(i, self.tokens.len());
+        let opened = self.map.position(self.tokens[start].start);
+        self.error(i, format!("expected a temp name or '|' to end the declaration opened at {opened}, found {found}"));
+        statement_end(self.tokens, i, self.tokens.len()) + 1
+    }
+
+    fn statement(&mut self, start: usize) -> usize {
+        let end = statement_end(self.tokens, start, self.tokens.len());
+        // A stray closer ends nothing: report it rather than loop on it.
+        let stop =
+            if end < self.tokens.len() && !matches!(self.tok(end), Some(Tok::Dot | Tok::Bang)) {
+                end + 1
+            } else {
+                end
+            };
+        let slice = &self.tokens[start..stop.min(self.tokens.len())];
+        match compile_doit_tokens(self.map, slice, false, &[]) {
+            Ok(mut doit) => {
+                let mut declared = std::mem::take(&mut self.declared);
+                declared.extend(doit.declared);
+                doit.declared = declared;
+                self.items.push(Item::DoIt(doit));
+            }
+            Err(ds) => self.errors.extend(ds),
+        }
+        stop + 1
+    }
+}
+
+/// The kind of bracketed top-level item, recognised by its first tokens.
+#[derive(Debug, Clone)]
+enum Head {
+    Eval,
+    Subclass {
+        superclass: String,
+        name: String,
+    },
+    Extend {
+        class_name: String,
+        class_side: bool,
+    },
+}
+
+impl FileParser<'_, '_> {
+    /// Recognises `Eval [`, `Super subclass: Name [`, `Name extend [`,
+    /// `Name class extend [` and `Name class [`; answers the head and leaves
+    /// the index of the `[` to [`Self::bracket_item`].
+    fn item_head(&self, i: usize) -> Option<(Head, usize)> {
+        let t = |k: usize| self.tok(i + k);
+        match (t(0)?, t(1), t(2), t(3), t(4)) {
+            (Tok::Ident("Eval"), Some(Tok::LBracket), ..) => Some((Head::Eval, i + 1)),
+            (
+                Tok::Ident(sup),
+                Some(Tok::Keyword("subclass:")),
+                Some(Tok::Ident(name)),
+                Some(Tok::LBracket),
+                _,
+            ) => Some((
+                Head::Subclass {
+                    superclass: sup.into(),
+                    name: name.into(),
+                },
+                i + 3,
+            )),
+            (
+                Tok::Ident(sup),
+                Some(Tok::Keyword("subclass:")),
+                Some(Tok::Symbol(sym)),
+                Some(Tok::LBracket),
+                _,
+            ) => Some((
+                Head::Subclass {
+                    superclass: sup.into(),
+                    name: literal::symbol_name(sym),
+                },
+                i + 3,
+            )),
+            (Tok::Ident(name), Some(Tok::Ident("extend")), Some(Tok::LBracket), ..) => Some((
+                Head::Extend {
+                    class_name: name.into(),
+                    class_side: false,
+                },
+                i + 2,
+            )),
+            (
+                Tok::Ident(name),
+                Some(Tok::Ident("class")),
+                Some(Tok::Ident("extend")),
+                Some(Tok::LBracket),
+                _,
+            ) => Some((
+                Head::Extend {
+                    class_name: name.into(),
+                    class_side: true,
+                },
+                i + 3,
+            )),
+            (Tok::Ident(name), Some(Tok::Ident("class")), Some(Tok::LBracket), ..) => Some((
+                Head::Extend {
+                    class_name: name.into(),
+                    class_side: true,
+                },
+                i + 2,
+            )),
+            _ => None,
+        }
+    }
+
+    fn bracket_item(&mut self, (head, open): (Head, usize)) -> usize {
+        let Some(close) = matching_close(self.tokens, open) else {
+            let what = match &head {
+                Head::Eval => "the Eval".to_string(),
+                Head::Subclass { name, .. } => format!("the body of class {name}"),
+                Head::Extend { class_name, .. } => format!("the extension of {class_name}"),
+            };
+            let opened = self.map.position(self.tokens[open].start);
+            let end = self.tokens.len();
+            self.error(
+                end,
+                format!("expected ']' to close {what} opened at {opened}, found end of input"),
+            );
+            return end;
+        };
+        match head {
+            Head::Eval => {
+                match compile_doit_tokens(self.map, &self.tokens[open + 1..close], true, &[]) {
+                    Ok(doit) => self.items.push(Item::DoIt(doit)),
+                    Err(ds) => self.errors.extend(ds),
+                }
+            }
+            Head::Subclass { superclass, name } => {
+                let body = self.class_body(open + 1, close, &name, false, true);
+                self.items.push(Item::ClassDefinition(ClassDefinition {
+                    superclass,
+                    name,
+                    shape: body.shape.unwrap_or(Shape::Inherit),
+                    instance_variables: body.instance_variables,
+                    class_variables: body.class_variables,
+                    class_instance_variables: body.class_instance_variables,
+                    comment: body.comment,
+                    category: body.category,
+                    methods: body.methods,
+                }));
+            }
+            Head::Extend {
+                class_name,
+                class_side,
+            } => {
+                let body = self.class_body(open + 1, close, &class_name, class_side, false);
+                let instance_variables = if class_side {
+                    body.class_instance_variables
+                } else {
+                    body.instance_variables
+                };
+                self.items.push(Item::Extension(Extension {
+                    class_name,
+                    class_side,
+                    instance_variables,
+                    methods: body.methods,
+                }));
+            }
+        }
+        close + 1
+    }
+}

@@ -1,0 +1,84 @@
+//! Which sends the compiler inlines instead of sending.
+//!
+//! Scope analysis and code generation both ask here, so they always agree
+//! on which literal blocks become part of their enclosing scope. A send is
+//! inlined only when every block the construct needs is written literally
+//! with the right number of arguments; anything else is an ordinary send.
+
+use crate::ast::{Expr, Lit, Message};
+use crate::code::Literal;
+use crate::literal;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inline {
+    IfTrue,
+    IfFalse,
+    IfTrueIfFalse,
+    IfFalseIfTrue,
+    And,
+    Or,
+    /// `[c] whileTrue: [b]`
+    WhileTrue,
+    /// `[c] whileFalse: [b]`
+    WhileFalse,
+    /// `[c] whileTrue`
+    WhileTrue0,
+    /// `[c] whileFalse`
+    WhileFalse0,
+    /// `to:do:` and `to:by:do:` with a literal, non-zero step.
+    ToDo,
+    TimesRepeat,
+    IfNil,
+    IfNotNil,
+    IfNilIfNotNil,
+    IfNotNilIfNil,
+}
+
+fn is_block(e: &Expr<'_>, args: usize) -> bool {
+    matches!(e, Expr::Block(b) if b.params.len() == args)
+}
+
+fn is_optional_arg_block(e: &Expr<'_>) -> bool {
+    matches!(e, Expr::Block(b) if b.params.len() <= 1)
+}
+
+/// The step of a `to:by:do:`, when it is a literal number other than zero.
+pub fn literal_step(e: &Expr<'_>) -> Option<Literal> {
+    let Expr::Literal(node) = e else { return None };
+    let Lit::Number(text) = node.lit else {
+        return None;
+    };
+    match literal::number(text).ok()? {
+        Literal::Integer(n) if n != 0.into() => Some(Literal::Integer(n)),
+        Literal::Float(f) if f != 0.0 && f.is_finite() => Some(Literal::Float(f)),
+        _ => None,
+    }
+}
+
+/// Whether `receiver message` is inlined, and as what.
+pub fn inline_kind(receiver: &Expr<'_>, message: &Message<'_>) -> Option<Inline> {
+    let a = message.args;
+    let block = |i: usize, n: usize| a.get(i).is_some_and(|e| is_block(e, n));
+    let optional = |i: usize| a.get(i).is_some_and(is_optional_arg_block);
+    let kind = match message.selector {
+        "ifTrue:" if block(0, 0) => Inline::IfTrue,
+        "ifFalse:" if block(0, 0) => Inline::IfFalse,
+        "ifTrue:ifFalse:" if block(0, 0) && block(1, 0) => Inline::IfTrueIfFalse,
+        "ifFalse:ifTrue:" if block(0, 0) && block(1, 0) => Inline::IfFalseIfTrue,
+        "and:" if block(0, 0) => Inline::And,
+        "or:" if block(0, 0) => Inline::Or,
+        "whileTrue:" if is_block(receiver, 0) && block(0, 0) => Inline::WhileTrue,
+        "whileFalse:" if is_block(receiver, 0) && block(0, 0) => Inline::WhileFalse,
+        "whileTrue" if is_block(receiver, 0) => Inline::WhileTrue0,
+        "whileFalse" if is_block(receiver, 0) => Inline::WhileFalse0,
+        "to:do:" if block(1, 1) => Inline::ToDo,
+        "to:by:do:" if block(2, 1) && a.get(1).and_then(literal_step).is_some() => Inline::ToDo,
+        "timesRepeat:" if block(0, 0) => Inline::TimesRepeat,
+        "ifNil:" if block(0, 0) => Inline::IfNil,
+        "ifNotNil:" if optional(0) => Inline::IfNotNil,
+        "ifNil:ifNotNil:" if block(0, 0) && optional(1) => Inline::IfNilIfNotNil,
+        "ifNotNil:ifNil:" if optional(0) && block(1, 0) => Inline::IfNotNilIfNil,
+        _ => return None,
+    };
+    Some(kind)
+}

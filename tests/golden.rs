@@ -1,0 +1,114 @@
+//! The golden suite: every `tests/golden/<area>/<behaviour>.st` is run by the
+//! real `smalt` binary; its stdout must equal `<behaviour>.out`. Where a
+//! `<behaviour>.err` exists the program must end with exit status 1 and that
+//! stderr; otherwise with status 0 and an empty stderr.
+//!
+//! The suite runs twice: normally, and with `SMALT_GC_STRESS=1`, which
+//! collects at every safe point, moves every survivor and verifies the heap.
+//! `SMALT_GOLDEN=substring` runs only the programs whose path contains it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn programs() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("golden");
+    let mut found = Vec::new();
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "st") {
+                found.push(path);
+            }
+        }
+    }
+    let filter = std::env::var("SMALT_GOLDEN").unwrap_or_default();
+    found.retain(|p| p.to_string_lossy().contains(&filter));
+    found.sort();
+    found
+}
+
+/// The first line where two texts differ, described for a failure message.
+fn first_difference(expected: &str, actual: &str) -> String {
+    let mut e = expected.lines();
+    let mut a = actual.lines();
+    for line in 1.. {
+        match (e.next(), a.next()) {
+            (None, None) => return "the texts differ only in their final newline".into(),
+            (x, y) if x == y => continue,
+            (x, y) => {
+                return format!(
+                    "line {line}:\n  expected: {}\n  actual:   {}",
+                    x.unwrap_or("<end of output>"),
+                    y.unwrap_or("<end of output>")
+                )
+            }
+        }
+    }
+    unreachable!()
+}
+
+fn run_suite(stress: bool) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let programs = programs();
+    assert!(!programs.is_empty(), "no golden programs found under tests/golden");
+    let mut failures = Vec::new();
+    for program in &programs {
+        let relative = program.strip_prefix(root).unwrap_or(program);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_smalt"));
+        command.arg(relative).current_dir(root).env_remove("SMALT_GC_STRESS");
+        if stress {
+            command.env("SMALT_GC_STRESS", "1");
+        }
+        let output = match command.output() {
+            Ok(o) => o,
+            Err(e) => {
+                failures.push(format!("{}: could not run smalt: {e}", relative.display()));
+                continue;
+            }
+        };
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let expected_out = fs::read_to_string(program.with_extension("out")).unwrap_or_default();
+        let expected_err = fs::read_to_string(program.with_extension("err")).ok();
+        let status = output.status.code();
+        let want_status = if expected_err.is_some() { 1 } else { 0 };
+        if status != Some(want_status) {
+            failures.push(format!(
+                "{}: exit status {status:?}, expected {want_status}\n  stderr: {}",
+                relative.display(),
+                stderr.lines().take(12).collect::<Vec<_>>().join("\n          ")
+            ));
+        } else if stdout != expected_out {
+            failures.push(format!("{}: stdout differs at {}", relative.display(), first_difference(&expected_out, &stdout)));
+        } else if stderr != expected_err.clone().unwrap_or_default() {
+            failures.push(format!(
+                "{}: stderr differs at {}",
+                relative.display(),
+                first_difference(&expected_err.unwrap_or_default(), &stderr)
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} golden programs failed{}:\n\n{}",
+        failures.len(),
+        programs.len(),
+        if stress { " under SMALT_GC_STRESS" } else { "" },
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn golden_programs() {
+    run_suite(false);
+}
+
+#[test]
+fn golden_programs_under_gc_stress() {
+    run_suite(true);
+}

@@ -1,0 +1,257 @@
+//! Reading and writing objects: headers, slots, bodies, and the write barrier.
+//!
+//! Every accessor is panic-free for a valid heap object; passing an immediate
+//! or a stale `Oop` is a VM bug caught by debug assertions (and, in release
+//! builds, at worst a wrong answer or a bounds panic — never undefined
+//! behaviour, as the region is only reached through checked slices).
+//!
+//! # Write barrier
+//!
+//! [`Heap::store`] remembers an old object the first time a young reference
+//! is stored into it: it sets the header's remembered bit and pushes the
+//! object on the remembered set, which the scavenger treats as roots.
+//! [`Heap::words_mut`] and [`Heap::bytes_mut`] cannot see what is written,
+//! so they conservatively remember any old object whose body may hold
+//! references (pointer and code formats).
+
+use super::header::{Format, Header};
+use super::{Heap, Oop, CHARACTER_CLASS_INDEX, SMALL_INTEGER_CLASS_INDEX};
+
+impl Heap {
+    /// The header word of a heap object.
+    #[inline]
+    pub fn header(&self, oop: Oop) -> Header {
+        debug_assert!(oop.is_object());
+        self.header_at(oop.offset())
+    }
+
+    /// Replaces a heap object's header word (class changes, immutability).
+    /// The slot-count field must not change; the remembered bit belongs to
+    /// the collector and is kept as it is, whatever `h` says.
+    #[inline]
+    pub fn set_header(&mut self, oop: Oop, h: Header) {
+        let current = self.header(oop);
+        debug_assert!(h.num_slots_field() == current.num_slots_field());
+        self.region
+            .write(oop.offset(), h.with_remembered(current.is_remembered()).0);
+    }
+
+    /// The class index of any `Oop`; immediates answer
+    /// [`SMALL_INTEGER_CLASS_INDEX`] or [`CHARACTER_CLASS_INDEX`].
+    #[inline]
+    pub fn class_index_of(&self, oop: Oop) -> u32 {
+        if oop.is_small_integer() {
+            SMALL_INTEGER_CLASS_INDEX
+        } else if oop.is_character() {
+            CHARACTER_CLASS_INDEX
+        } else {
+            self.header(oop).class_index()
+        }
+    }
+
+    /// A heap object's format (an unknown code reads as `Forwarded`, which no
+    /// live object has).
+    #[inline]
+    pub fn format_of(&self, oop: Oop) -> Format {
+        self.header(oop).format().unwrap_or(Format::Forwarded)
+    }
+
+    /// The number of body words (the overflow word's count for big objects).
+    #[inline]
+    pub fn num_slots(&self, oop: Oop) -> usize {
+        debug_assert!(oop.is_object());
+        self.slots_at(oop.offset())
+    }
+
+    /// Pointer slot `index` (0-based).
+    #[inline]
+    pub fn fetch(&self, oop: Oop, index: usize) -> Oop {
+        debug_assert!(index < self.num_slots(oop), "fetch {index} of {oop:?}");
+        Oop::from_bits(self.region.read(oop.offset() + 8 + 8 * index))
+    }
+
+    /// Stores `value` in pointer slot `index`, with the write barrier.
+    #[inline]
+    pub fn store(&mut self, oop: Oop, index: usize, value: Oop) {
+        debug_assert!(index < self.num_slots(oop), "store {index} of {oop:?}");
+        let h = oop.offset();
+        self.region.write(h + 8 + 8 * index, value.bits());
+        if h < self.nursery_start && value.is_object() && value.offset() >= self.nursery_start {
+            self.remember(h);
+        }
+    }
+
+    /// Puts the old object at `h` in the remembered set, once.
+    #[inline]
+    pub(super) fn remember(&mut self, h: usize) {
+        let header = self.header_at(h);
+        if !header.is_remembered() {
+            self.region.write(h, header.with_remembered(true).0);
+            self.remembered.push(Oop::from_offset(h));
+        }
+    }
+
+    fn remember_if_old_with_pointers(&mut self, oop: Oop) {
+        let h = oop.offset();
+        if h < self.nursery_start {
+            let format = self.format_of(oop);
+            if format.is_pointers() || format.is_code() {
+                self.remember(h);
+            }
+        }
+    }
+
+    /// The body's length in bytes without padding: `8 * num_slots` less the
+    /// unused trailing bytes of byte, code, 16- and 32-bit formats.
+    #[inline]
+    pub fn byte_len(&self, oop: Oop) -> usize {
+        let whole = 8 * self.num_slots(oop);
+        let unused = match self.format_of(oop) {
+            Format::Bytes { unused } | Format::Code { unused } => unused as usize,
+            Format::Words16 { unused } => 2 * unused as usize,
+            Format::Words32 { unused } => 4 * unused as usize,
+            _ => 0,
+        };
+        whole.saturating_sub(unused)
+    }
+
+    /// The body as bytes, without padding.
+    #[inline]
+    pub fn bytes(&self, oop: Oop) -> &[u8] {
+        let body = oop.offset() + 8;
+        &self.region.bytes()[body..body + self.byte_len(oop)]
+    }
+
+    /// The body as mutable bytes, without padding. Remembers an old code or
+    /// pointer object, as its references may change.
+    #[inline]
+    pub fn bytes_mut(&mut self, oop: Oop) -> &mut [u8] {
+        self.remember_if_old_with_pointers(oop);
+        let body = oop.offset() + 8;
+        let len = self.byte_len(oop);
+        &mut self.region.bytes_mut()[body..body + len]
+    }
+
+    /// The whole body as words.
+    #[inline]
+    pub fn words(&self, oop: Oop) -> &[u64] {
+        self.region
+            .word_range(oop.offset() + 8, self.num_slots(oop))
+    }
+
+    /// The whole body as mutable words. Remembers an old code or pointer
+    /// object, as its references may change (prefer [`Heap::store`]).
+    #[inline]
+    pub fn words_mut(&mut self, oop: Oop) -> &mut [u64] {
+        self.remember_if_old_with_pointers(oop);
+        let n = self.num_slots(oop);
+        self.region.word_range_mut(oop.offset() + 8, n)
+    }
+
+    /// The identity hash: nonzero, 22 bits, kept by GC and images.
+    #[inline]
+    pub fn identity_hash(&self, oop: Oop) -> u32 {
+        self.header(oop).identity_hash()
+    }
+
+    /// Whether a reference is to a nursery object (false for immediates).
+    #[inline]
+    pub fn is_young(&self, oop: Oop) -> bool {
+        oop.is_object() && oop.offset() >= self.nursery_start
+    }
+
+    /// Whether `oop` plausibly refers to a live object: inside a space's
+    /// used part, aligned, with a known format that is not `Forwarded`, and
+    /// ending inside the space. For defensive checks; cheap, not exhaustive
+    /// (it cannot tell a header from a body word that looks like one).
+    pub fn is_valid_object(&self, oop: Oop) -> bool {
+        if !oop.is_object() || oop.bits() == 0 {
+            return false;
+        }
+        let h = oop.offset();
+        let Some(&(_, to)) = self
+            .spaces()
+            .iter()
+            .find(|&&(from, to)| h >= from && h < to)
+        else {
+            return false;
+        };
+        let header = self.header_at(h);
+        match header.format() {
+            None | Some(Format::Forwarded) => false,
+            Some(_) => self.end_of(h) <= to,
+        }
+    }
+
+    /// Calls `f` on every object, old space first, then the survivors, then
+    /// eden. `f` cannot allocate: collect the oops first if it must.
+    pub fn for_each_object(&self, mut f: impl FnMut(Oop)) {
+        for (from, to) in self.spaces() {
+            self.walk(from, to, |h| f(Oop::from_offset(h)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{check, small_heap};
+    use super::super::*;
+
+    #[test]
+    fn storing_a_young_reference_into_an_old_object_remembers_it_once() {
+        let mut heap = small_heap();
+        let old = heap.allocate_old(5, Format::Fixed, 2).expect("room");
+        let young = heap.allocate(5, Format::Fixed, 1).expect("room");
+        heap.store(old, 0, Oop::small_integer(3));
+        heap.store(old, 1, NIL);
+        assert!(!heap.header(old).is_remembered());
+        heap.store(old, 0, young);
+        heap.store(old, 1, young);
+        assert!(heap.header(old).is_remembered());
+        assert_eq!(heap.remembered, vec![old]);
+        heap.store(young, 0, old);
+        assert_eq!(heap.remembered.len(), 1);
+        check(&heap, &mut vec![old]);
+    }
+
+    #[test]
+    fn words_mut_on_an_old_pointer_object_remembers_it() {
+        let mut heap = small_heap();
+        let old = heap.allocate_old(5, Format::Indexable, 2).expect("room");
+        let bits = heap.allocate_old(5, Format::Words64, 2).expect("room");
+        let young = heap.allocate(5, Format::Fixed, 1).expect("room");
+        heap.words_mut(old)[1] = young.bits();
+        heap.words_mut(bits)[1] = young.bits();
+        assert!(heap.header(old).is_remembered());
+        assert!(!heap.header(bits).is_remembered());
+        check(&heap, &mut vec![old, bits]);
+    }
+
+    #[test]
+    fn immediates_have_fixed_class_indices_and_are_never_young() {
+        let heap = small_heap();
+        assert_eq!(
+            heap.class_index_of(Oop::small_integer(-5)),
+            SMALL_INTEGER_CLASS_INDEX
+        );
+        assert_eq!(
+            heap.class_index_of(Oop::character(97)),
+            CHARACTER_CLASS_INDEX
+        );
+        assert_eq!(heap.class_index_of(NIL), 3);
+        assert!(!heap.is_young(Oop::small_integer(1 << 40)));
+        assert!(heap.is_valid_object(TRUE));
+        assert!(!heap.is_valid_object(Oop::from_offset(56)));
+        assert!(!heap.is_valid_object(Oop::small_integer(8)));
+    }
+
+    #[test]
+    fn for_each_object_visits_old_then_young() {
+        let mut heap = small_heap();
+        let y = heap.allocate(7, Format::Fixed, 1).expect("room");
+        let o = heap.allocate_old(7, Format::Fixed, 1).expect("room");
+        let mut seen = Vec::new();
+        heap.for_each_object(|oop| seen.push(oop));
+        assert_eq!(seen, vec![NIL, FALSE, TRUE, o, y]);
+    }
+}

@@ -1,0 +1,402 @@
+//! The heap's address-space reservation: the one module of Smalt with `unsafe`.
+//!
+//! A [`Region`] owns one contiguous mapping of `len` bytes and hands it out
+//! only as ordinary Rust slices (`&[u64]`, `&mut [u8]`, ...) borrowed from
+//! the region itself, so every access is bounds-checked by the slice and the
+//! borrow checker rules out aliasing. It knows nothing of objects.
+//!
+//! # Mapping policy
+//!
+//! The whole reservation is mapped read-write at once with
+//! `MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE`. Linux backs pages lazily
+//! (zero-filled on first touch) and, with `MAP_NORESERVE`, charges no swap for
+//! the untouched part, so a 4 GiB reservation costs nothing until it is used.
+//! Mapping everything readable is what lets the region expose the whole range
+//! as one slice without unsafe accessors: there is no uncommitted hole that a
+//! bounds-checked offset could still fall into. (A system with strict
+//! overcommit, `vm.overcommit_memory = 2`, may refuse a large reservation:
+//! configure a smaller `max_heap` there.) [`Region::discard`] gives pages back
+//! to the kernel after a full collection shrinks the old space.
+//!
+//! ```text
+//!  base (page-aligned)                                        base + len
+//!  |<----------------------- one mapping ------------------------->|
+//!  [ file pages, MAP_PRIVATE|MAP_FIXED (image boot) ][ anonymous ... ]
+//!  |<-------- FileMapping::len, rounded to a page -->|
+//! ```
+//!
+//! An image boots by passing a [`FileMapping`]: its heap part is then mapped
+//! over the start of the reservation, copy-on-write, so the pages stay shared
+//! with every other process booted from the same file until written.
+//!
+//! A file mapping keeps the usual caveat of every `mmap`: if another process
+//! truncates the file while it is mapped, touching a vanished page raises
+//! `SIGBUS`. Image files are written beside their target and renamed into
+//! place, never truncated in place, so a running image never sees that.
+
+use std::fmt;
+use std::os::fd::RawFd;
+use std::ptr::NonNull;
+
+/// A file range to map copy-on-write at the start of a new region.
+#[derive(Debug, Clone, Copy)]
+pub struct FileMapping {
+    /// An open, readable file descriptor; the region does not close it.
+    pub fd: RawFd,
+    /// Where the heap part starts in the file; a multiple of the page size.
+    pub file_offset: u64,
+    /// How many bytes of heap the file holds; at most the region's length.
+    pub len: usize,
+}
+
+/// Why a region could not be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegionError {
+    /// The kernel refused the reservation (`errno` given).
+    Reserve { bytes: usize, errno: i32 },
+    /// The file could not be mapped over the reservation (`errno` given).
+    MapFile { errno: i32 },
+    /// The file mapping does not fit: bad alignment, longer than the region,
+    /// or the file is shorter than `file_offset + len`.
+    BadFileRange(&'static str),
+}
+
+impl fmt::Display for RegionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegionError::Reserve { bytes, errno } => write!(
+                f,
+                "could not reserve {bytes} bytes of address space (errno {errno}); \
+                 try a smaller maximum heap size"
+            ),
+            RegionError::MapFile { errno } => {
+                write!(
+                    f,
+                    "could not map the image file into the heap (errno {errno})"
+                )
+            }
+            RegionError::BadFileRange(why) => write!(f, "image heap range is unusable: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for RegionError {}
+
+/// One contiguous, readable and writable mapping, accessed only through slices.
+pub struct Region {
+    base: NonNull<u64>,
+    len: usize,
+}
+
+// SAFETY (for both impls): a Region is the sole owner of its mapping; no other
+// pointer to it exists outside the slices it lends out under Rust's borrow
+// rules, so moving it to or sharing it with another thread is as safe as
+// doing so with a `Vec<u64>`.
+unsafe impl Send for Region {}
+unsafe impl Sync for Region {}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions; it only reads a system constant.
+    let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if size <= 0 {
+        4096
+    } else {
+        size as usize
+    }
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// `n` rounded up to a multiple of `to` (a power of two).
+const fn round_up(n: usize, to: usize) -> usize {
+    (n + to - 1) & !(to - 1)
+}
+
+impl Region {
+    /// Reserves `len` bytes (rounded up to a page), zero-filled.
+    pub fn reserve(len: usize) -> Result<Region, RegionError> {
+        Region::reserve_with_file(len, None)
+    }
+
+    /// Reserves `len` bytes (rounded up to a page) and, if `file` is given,
+    /// maps that file range copy-on-write over the start of the reservation.
+    pub fn reserve_with_file(len: usize, file: Option<FileMapping>) -> Result<Region, RegionError> {
+        let page = page_size();
+        let len = round_up(len.max(page), page);
+        if len > isize::MAX as usize {
+            return Err(RegionError::Reserve {
+                bytes: len,
+                errno: libc::ENOMEM,
+            });
+        }
+        // SAFETY: a fresh anonymous mapping at an address of the kernel's
+        // choosing touches no existing memory.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(RegionError::Reserve {
+                bytes: len,
+                errno: errno(),
+            });
+        }
+        let Some(base) = NonNull::new(ptr.cast::<u64>()) else {
+            return Err(RegionError::Reserve {
+                bytes: len,
+                errno: libc::ENOMEM,
+            });
+        };
+        let region = Region { base, len };
+        if let Some(file) = file {
+            region.map_file(file)?;
+        }
+        Ok(region)
+    }
+
+    fn map_file(&self, file: FileMapping) -> Result<(), RegionError> {
+        let page = page_size();
+        if file.file_offset & (page as u64 - 1) != 0 {
+            return Err(RegionError::BadFileRange("file offset is not page-aligned"));
+        }
+        if file.len == 0 {
+            return Ok(());
+        }
+        let map_len = round_up(file.len, page);
+        if map_len > self.len {
+            return Err(RegionError::BadFileRange(
+                "heap part is larger than the reservation",
+            ));
+        }
+        // SAFETY: `stat` is plain old data; fstat fills it or fails.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstat only writes into `st`, which is valid for writes.
+        if unsafe { libc::fstat(file.fd, &mut st) } != 0 {
+            return Err(RegionError::MapFile { errno: errno() });
+        }
+        let needed = file.file_offset.saturating_add(file.len as u64);
+        if (st.st_size as u64) < needed {
+            return Err(RegionError::BadFileRange(
+                "file is shorter than its heap part",
+            ));
+        }
+        // SAFETY: the target range [base, base + map_len) lies inside our own
+        // mapping (checked above), which nothing borrows while `&self` is the
+        // only reference during construction; MAP_FIXED replaces exactly those
+        // pages. Every mapped page is at least partly inside the file, so no
+        // access can fault with SIGBUS (bytes past EOF in the last page read 0).
+        let ptr = unsafe {
+            libc::mmap(
+                self.base.as_ptr().cast(),
+                map_len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_FIXED,
+                file.fd,
+                file.file_offset as libc::off_t,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(RegionError::MapFile { errno: errno() });
+        }
+        Ok(())
+    }
+
+    /// The size of the region in bytes (a multiple of the page size).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the region is empty (never, but clippy asks).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The whole region as words; word `i` is at byte offset `8 * i`.
+    #[inline]
+    pub fn words(&self) -> &[u64] {
+        // SAFETY: base is page-aligned (so u64-aligned), the mapping is
+        // `len` bytes long, readable, initialised (zero-fill or file data) and
+        // lives as long as `self`; the shared borrow of `self` rules out a
+        // concurrent `&mut`.
+        unsafe { std::slice::from_raw_parts(self.base.as_ptr(), self.len / 8) }
+    }
+
+    /// The whole region as mutable words.
+    #[inline]
+    pub fn words_mut(&mut self) -> &mut [u64] {
+        // SAFETY: as in `words`, and the mapping is writable; the exclusive
+        // borrow of `self` makes this the only live view.
+        unsafe { std::slice::from_raw_parts_mut(self.base.as_ptr(), self.len / 8) }
+    }
+
+    /// The whole region as bytes.
+    #[inline]
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: as in `words`; u8 has no alignment requirement and every
+        // bit pattern is a valid u8.
+        unsafe { std::slice::from_raw_parts(self.base.as_ptr().cast::<u8>(), self.len) }
+    }
+
+    /// The whole region as mutable bytes.
+    #[inline]
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `words_mut`.
+        unsafe { std::slice::from_raw_parts_mut(self.base.as_ptr().cast::<u8>(), self.len) }
+    }
+
+    /// The word at byte `offset` (a multiple of 8; panics out of bounds).
+    #[inline]
+    pub fn read(&self, offset: usize) -> u64 {
+        debug_assert!(offset & 7 == 0, "unaligned heap read at {offset:#x}");
+        self.words()[offset >> 3]
+    }
+
+    /// Stores `value` at byte `offset` (a multiple of 8; panics out of bounds).
+    #[inline]
+    pub fn write(&mut self, offset: usize, value: u64) {
+        debug_assert!(offset & 7 == 0, "unaligned heap write at {offset:#x}");
+        self.words_mut()[offset >> 3] = value;
+    }
+
+    /// The `n` words starting at byte `offset`.
+    #[inline]
+    pub fn word_range(&self, offset: usize, n: usize) -> &[u64] {
+        debug_assert!(offset & 7 == 0);
+        let i = offset >> 3;
+        &self.words()[i..i + n]
+    }
+
+    /// The `n` words starting at byte `offset`, mutably.
+    #[inline]
+    pub fn word_range_mut(&mut self, offset: usize, n: usize) -> &mut [u64] {
+        debug_assert!(offset & 7 == 0);
+        let i = offset >> 3;
+        &mut self.words_mut()[i..i + n]
+    }
+
+    /// Copies `n` words from byte offset `from` to byte offset `to`; the
+    /// ranges may overlap (memmove).
+    #[inline]
+    pub fn copy_words(&mut self, from: usize, to: usize, n: usize) {
+        debug_assert!(from & 7 == 0 && to & 7 == 0);
+        let f = from >> 3;
+        self.words_mut().copy_within(f..f + n, to >> 3);
+    }
+
+    /// Gives the whole pages inside `[offset, offset + len)` back to the
+    /// kernel. Their contents become unspecified (zero for anonymous memory,
+    /// the file's bytes for a file-backed page) but stay readable and
+    /// writable; callers use this only for free space.
+    pub fn discard(&mut self, offset: usize, len: usize) {
+        let page = page_size();
+        let end = offset.saturating_add(len).min(self.len);
+        let start = round_up(offset, page);
+        let end = end & !(page - 1);
+        if start >= end {
+            return;
+        }
+        // SAFETY: [start, end) is page-aligned and inside our mapping, and we
+        // hold `&mut self`, so no slice into those pages is alive. MADV_DONTNEED
+        // on a private mapping leaves the pages mapped and readable.
+        unsafe {
+            libc::madvise(
+                self.base.as_ptr().cast::<u8>().add(start).cast(),
+                end - start,
+                libc::MADV_DONTNEED,
+            );
+        }
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        // SAFETY: base/len are exactly the mapping made in `reserve_with_file`
+        // (a file mapping replaced part of it in place), and no slice borrowed
+        // from `self` can outlive this call.
+        unsafe {
+            libc::munmap(self.base.as_ptr().cast(), self.len);
+        }
+    }
+}
+
+impl fmt::Debug for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Region")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn a_big_reservation_is_cheap_zeroed_and_writable() {
+        let mut r = Region::reserve(1 << 32).expect("reserve 4 GiB");
+        assert_eq!(r.read(0), 0);
+        assert_eq!(r.read(r.len() - 8), 0);
+        r.write(r.len() - 8, 7);
+        r.write(8, 0x1122_3344_5566_7788);
+        assert_eq!(r.bytes()[8], 0x88);
+        assert_eq!(r.read(r.len() - 8), 7);
+        r.copy_words(8, 16, 1);
+        assert_eq!(r.read(16), 0x1122_3344_5566_7788);
+        r.discard(0, 1 << 20);
+        assert_eq!(r.read(8), 0);
+    }
+
+    #[test]
+    #[should_panic]
+    fn out_of_bounds_reads_panic_instead_of_faulting() {
+        let r = Region::reserve(4096).expect("reserve");
+        let _ = r.read(r.len());
+    }
+
+    #[test]
+    fn a_file_maps_copy_on_write_at_the_base() {
+        let path = std::env::temp_dir().join(format!("smalt-region-{}.bin", std::process::id()));
+        let mut file = std::fs::File::create(&path).expect("create");
+        file.write_all(&0xDEAD_BEEFu64.to_le_bytes())
+            .expect("write");
+        file.write_all(&[1u8; 100]).expect("write");
+        drop(file);
+        let file = std::fs::File::open(&path).expect("open");
+        let map = FileMapping {
+            fd: file.as_raw_fd(),
+            file_offset: 0,
+            len: 108,
+        };
+        let mut r = Region::reserve_with_file(1 << 20, Some(map)).expect("map");
+        assert_eq!(r.read(0), 0xDEAD_BEEF);
+        assert_eq!(r.bytes()[107], 1);
+        assert_eq!(r.bytes()[108], 0);
+        r.write(0, 5);
+        assert_eq!(r.read(0), 5);
+        assert_eq!(r.read(1 << 19), 0);
+        let too_long = FileMapping {
+            fd: file.as_raw_fd(),
+            file_offset: 0,
+            len: 4096,
+        };
+        assert!(matches!(
+            Region::reserve_with_file(1 << 20, Some(too_long)),
+            Err(RegionError::BadFileRange(_))
+        ));
+        drop(r);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(std::fs::read(&path).ok().map(|b| b[0]), None);
+    }
+}

@@ -1,0 +1,131 @@
+//! Primitives of String, Symbol and WideString: character access, hashing,
+//! interning, comparison and case mapping.
+//!
+//! A String holds characters 0..=255 one byte each; a WideString holds any
+//! code point in 32-bit words. Both answer Characters from `at:`.
+
+use super::index::Primitive as P;
+use super::object::indexable_size;
+use super::{answer, arg, receiver, require, PrimError, PrimResult};
+use crate::heap::{Format, Oop};
+use crate::interp::Vm;
+use crate::objects::symbol::string_hash;
+
+pub fn string(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
+    let rcvr = receiver(vm, argc);
+    require(vm.mem.code_points(rcvr).is_some())?;
+    match prim {
+        P::StringAt => {
+            let index = arg(vm, argc, 0).to_small_integer().ok_or(PrimError::Fail)?;
+            require(index >= 1 && index as usize <= indexable_size(vm, rcvr))?;
+            let i = index as usize - 1;
+            let cp = match vm.mem.heap.format_of(rcvr) {
+                Format::Bytes { .. } => vm.mem.heap.bytes(rcvr)[i] as u32,
+                Format::Words32 { .. } => {
+                    let b = &vm.mem.heap.bytes(rcvr)[i * 4..i * 4 + 4];
+                    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+                }
+                _ => return Err(PrimError::Fail),
+            };
+            answer(vm, argc, Oop::character(cp))
+        }
+        P::StringAtPut => {
+            let index = arg(vm, argc, 0).to_small_integer().ok_or(PrimError::Fail)?;
+            let ch = arg(vm, argc, 1);
+            require(ch.is_character() && index >= 1 && index as usize <= indexable_size(vm, rcvr))?;
+            require(!vm.mem.is_symbol(rcvr) && !vm.mem.heap.header(rcvr).is_immutable())?;
+            let i = index as usize - 1;
+            let cp = ch.as_character();
+            match vm.mem.heap.format_of(rcvr) {
+                Format::Bytes { .. } => {
+                    require(cp < 256)?;
+                    vm.mem.heap.bytes_mut(rcvr)[i] = cp as u8;
+                }
+                Format::Words32 { .. } => {
+                    vm.mem.heap.bytes_mut(rcvr)[i * 4..i * 4 + 4].copy_from_slice(&cp.to_le_bytes());
+                }
+                _ => return Err(PrimError::Fail),
+            }
+            answer(vm, argc, ch)
+        }
+        P::StringHash => {
+            let hash = if vm.mem.is_symbol(rcvr) {
+                vm.mem.heap.identity_hash(rcvr)
+            } else {
+                string_hash(vm.mem.code_points(rcvr).unwrap_or_default())
+            };
+            answer(vm, argc, Oop::small_integer(hash as i64))
+        }
+        P::StringAsSymbol => {
+            if vm.mem.is_symbol(rcvr) {
+                return answer(vm, argc, rcvr);
+            }
+            let cps = vm.mem.code_points(rcvr).unwrap_or_default();
+            let symbol = vm.mem.intern_code_points(&cps)?;
+            answer(vm, argc, symbol)
+        }
+        P::StringEqual => {
+            let other = arg(vm, argc, 0);
+            let equal = match vm.mem.code_points(other) {
+                Some(b) if vm.mem.is_string_like(other) => vm.mem.code_points(rcvr) == Some(b),
+                _ => false,
+            };
+            let result = vm.mem.boolean(equal);
+            answer(vm, argc, result)
+        }
+        P::StringCompare => {
+            let other = arg(vm, argc, 0);
+            require(vm.mem.is_string_like(other))?;
+            let a = vm.mem.code_points(rcvr).unwrap_or_default();
+            let b = vm.mem.code_points(other).ok_or(PrimError::Fail)?;
+            let order = a.cmp(&b) as i64;
+            answer(vm, argc, Oop::small_integer(order))
+        }
+        P::SymbolNumArgs => {
+            let text = vm.mem.string_value(rcvr).unwrap_or_default();
+            answer(vm, argc, Oop::small_integer(num_args(&text) as i64))
+        }
+        P::StringAsUppercase | P::StringAsLowercase => {
+            let text = vm.mem.string_value(rcvr).unwrap_or_default();
+            let mapped: String = text
+                .chars()
+                .map(|c| {
+                    let mut m: Vec<char> =
+                        if prim == P::StringAsUppercase { c.to_uppercase().collect() } else { c.to_lowercase().collect() };
+                    if m.len() == 1 {
+                        m.pop().unwrap_or(c)
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            let result = if vm.mem.is_symbol(rcvr) { vm.mem.intern(&mapped)? } else { vm.mem.new_string(&mapped)? };
+            answer(vm, argc, result)
+        }
+        _ => Err(PrimError::Fail),
+    }
+}
+
+/// The number of arguments a selector takes: keywords count their colons,
+/// binary selectors take one, unary none.
+pub fn num_args(selector: &str) -> usize {
+    match selector.chars().next() {
+        None => 0,
+        Some(c) if c.is_alphabetic() || c == '_' => selector.matches(':').count(),
+        Some(_) => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::num_args;
+
+    #[test]
+    fn selectors_know_their_arity() {
+        assert_eq!(num_args("foo"), 0);
+        assert_eq!(num_args("at:put:"), 2);
+        assert_eq!(num_args("+"), 1);
+        assert_eq!(num_args("->"), 1);
+        assert_eq!(num_args(""), 0);
+    }
+}
