@@ -163,7 +163,11 @@ pub(crate) fn compile_doit_tokens(
         selector: DOIT_SELECTOR,
         map,
     };
-    let span = match (tokens.first(), tokens.last()) {
+    let meaningful = tokens
+        .iter()
+        .rposition(|t| t.tok != lexer::Tok::Dot)
+        .map_or(0, |i| i + 1);
+    let span = match (tokens.first(), tokens[..meaningful].last()) {
         (Some(first), Some(last)) => Span::new(first.start, last.end),
         _ => Span::new(0, 0),
     };
