@@ -357,6 +357,13 @@ impl FileParser<'_, '_> {
                 class_side,
             } => {
                 let body = self.class_body(open + 1, close, &class_name, class_side, false);
+                if !class_side && !body.class_instance_variables.is_empty() {
+                    let names = body.class_instance_variables.join(" ");
+                    self.error(
+                        open,
+                        format!("expected instance-side variables in '{class_name} extend [ ]', found class-side ones ({names}); declare them in '{class_name} class extend [ | {names} | ]'"),
+                    );
+                }
                 let instance_variables = if class_side {
                     body.class_instance_variables
                 } else {
@@ -587,6 +594,9 @@ Eval [ | d | d := Dog default. d name printNl ]
         assert_eq!(
             errors("Foo extend [ X := 3. ]")[0].split(':').next(),
             Some("1")
+        );
+        assert!(
+            errors("Foo extend [ Foo class [ | x | ] ]")[0].contains("Foo class extend [ | x | ]")
         );
         assert_eq!(errors("| a b"), vec!["1:6 expected a temp name or '|' to end the declaration opened at 1:1, found end of input"]);
         assert_eq!(errors("x ] y"), vec!["1:3 found ']' but nothing is open here for it to close; remove it or add the opening bracket"]);

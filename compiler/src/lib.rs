@@ -7,7 +7,7 @@
 //! every failure is a [`Diagnostic`] with a position.
 #![forbid(unsafe_code)]
 
-pub mod ast;
+mod ast;
 pub mod bytecode;
 pub mod chunk;
 mod class_body;
@@ -21,7 +21,7 @@ mod emit;
 mod file;
 mod inline;
 mod input;
-pub mod lexer;
+mod lexer;
 mod literal;
 mod parse;
 mod scope;

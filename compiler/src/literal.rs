@@ -201,7 +201,7 @@ mod tests {
         assert_eq!(number("-16r1F"), Ok(int(-31)));
         assert_eq!(number("2r1010"), Ok(int(10)));
         assert_eq!(number("1e6"), Ok(int(1_000_000)));
-        assert_eq!(number("3.14"), Ok(Literal::Float(3.14)));
+        assert_eq!(number("3.25"), Ok(Literal::Float(3.25)));
         assert_eq!(number("1.0e-10"), Ok(Literal::Float(1.0e-10)));
         assert_eq!(number("2.5e3"), Ok(Literal::Float(2500.0)));
         assert_eq!(number("1.5e300"), Ok(Literal::Float(1.5e300)));
