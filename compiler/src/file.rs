@@ -418,6 +418,8 @@ Object subclass: Animal [
     | weight |
     setName: aString [ <category: 'private'> name := aString ]
     + other [ ^age + other age ]
+    < other [ ^age < other age ]
+    | other [ ^true ]
     at: i put: v [ ^v ]
     speak [ ^self subclassResponsibility ]
 ]
@@ -503,7 +505,8 @@ Eval [ | d | d := Dog default. d name printNl ]
             )
         );
         assert_eq!(methods[2], (false, "+ other [ ^age + other age ]"));
-        assert_eq!(methods.len(), 5);
+        assert_eq!(methods.len(), 7);
+        assert_eq!(methods[3].1, "< other [ ^age < other age ]");
         assert!(animal
             .methods
             .iter()
@@ -531,7 +534,7 @@ Eval [ | d | d := Dog default. d name printNl ]
         };
         assert!(eval.declared.is_empty());
         assert_eq!(eval.code.num_temps, 1);
-        assert_eq!(eval.code.lines[0].1, 23);
+        assert_eq!(eval.code.lines[0].1, 25);
     }
 
     #[test]

@@ -5,6 +5,35 @@
 //! values ([`CompiledCode`], [`Item`]); this crate never sees an object
 //! pointer and never depends on the VM. It never prints, panics or exits:
 //! every failure is a [`Diagnostic`] with a position.
+//!
+//! # What the VM must know
+//!
+//! - **Temps.** A method's temps are its arguments, then its declared temps
+//!   and compiler-made ones (inlined-block variables, `to:do:` limits and
+//!   counters, temp vectors), `num_temps` in all. A block's are its
+//!   arguments, then its `num_copied` copied values (in the order they were
+//!   pushed before `PushClosure`), then its own. All start as nil.
+//! - **Captured variables.** One that is written after a block captures it
+//!   lives in a temp vector (`PushNewTempVector`, held in a temp); blocks get
+//!   the vector as a copied value and use the remote-temp opcodes on it.
+//!   Temps of a block inlined into a loop get a fresh vector each iteration.
+//! - **Free names** (globals, class variables, workspace variables) are
+//!   [`Literal::Binding`]s, reached with `PushGlobal`/`StoreGlobal`; the VM
+//!   resolves each name to an Association when it installs the code.
+//! - **Doits** are methods named [`DOIT_SELECTOR`] with no arguments that
+//!   answer their last statement's value. Temps declared at the top of a
+//!   [`compile_doit`] input, or between top-level statements of a file, are
+//!   workspace variables: listed in [`DoIt::declared`] (create them, nil,
+//!   if missing) and reached as bindings. An `Eval [ | t | ... ]`'s temps
+//!   are ordinary method temps.
+//! - **Files.** [`parse_file`] answers items in order; each top-level
+//!   statement is its own doit, to be run before the next item is installed.
+//!   Methods in class bodies come back as [`MethodSource`] (text, origin,
+//!   [`MethodSyntax`]), already syntax-checked, to be compiled with
+//!   [`compile_method`] once their class exists. Class-variable
+//!   initialisers are [`SourceText`] for [`compile_doit`].
+//! - **Returns.** `ReturnTop` and its shortcuts in a block are non-local
+//!   returns from the home method; `BlockReturn` ends a block normally.
 #![forbid(unsafe_code)]
 
 mod ast;
@@ -42,7 +71,7 @@ lalrpop_util::lalrpop_mod!(
 
 use bumpalo::Bump;
 
-pub use chunk::{parse_chunk_file, split_chunks, Chunk};
+pub use chunk::{is_chunk_format, parse_chunk_file, split_chunks, Chunk};
 pub use code::*;
 pub use diagnostic::Diagnostic;
 pub use disasm::disassemble;
