@@ -334,6 +334,11 @@ fn doits_answer_their_last_value_and_declare_workspace_variables() {
     let comment =
         compile_doit(&source("\"nothing\"", 1), &ClassScope::default()).expect("compiles");
     assert_eq!(instructions(&comment.code), vec![Instruction::ReturnNil]);
+    let bang = compile_doit(&source("3 + 4!", 1), &ClassScope::default()).expect("compiles");
+    assert_eq!(
+        TestVm::new().run_method(&bang.code, V::Nil, Vec::new()),
+        Ok(V::Int(7))
+    );
     let ret = compile_doit(&source("^3. 4", 1), &ClassScope::default()).expect("compiles");
     assert_eq!(
         TestVm::new().run_method(&ret.code, V::Nil, Vec::new()),

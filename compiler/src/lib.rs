@@ -164,7 +164,21 @@ fn apply_pragmas(
 /// temps are workspace variables: listed in `declared`, reached as bindings.
 pub fn compile_doit(source: &SourceText, scope: &ClassScope) -> Result<DoIt, Vec<Diagnostic>> {
     let map = SourceMap::new(&source.text, &source.origin);
-    let tokens = parse::tokens(&map).map_err(|d| vec![d])?;
+    let mut tokens = parse::tokens(&map).map_err(|d| vec![d])?;
+    // As in GNU Smalltalk, `!` ends a statement as `.` does.
+    let mut depth = 0i32;
+    for t in &mut tokens {
+        match t.tok {
+            lexer::Tok::LParen
+            | lexer::Tok::LBracket
+            | lexer::Tok::LBrace
+            | lexer::Tok::LitArrayOpen
+            | lexer::Tok::ByteArrayOpen => depth += 1,
+            lexer::Tok::RParen | lexer::Tok::RBracket | lexer::Tok::RBrace => depth -= 1,
+            lexer::Tok::Bang if depth == 0 => t.tok = lexer::Tok::Dot,
+            _ => {}
+        }
+    }
     compile_doit_tokens(&map, &tokens, false, &scope.instance_variables)
 }
 

@@ -93,7 +93,9 @@ pub fn number(text: &str) -> Result<Literal, String> {
     if let Some(after_r) = tail.strip_prefix('r') {
         radix = mantissa
             .parse()
-            .map_err(|_| format!("expected a radix from 2 to 36, found {mantissa}"))?;
+            .ok()
+            .filter(|r| (2..=36).contains(r))
+            .ok_or_else(|| format!("expected a radix from 2 to 36, found {mantissa}"))?;
         let after_r = match after_r.strip_prefix('-') {
             Some(r) => {
                 negative = !negative;
@@ -230,6 +232,8 @@ mod tests {
             })
         );
         assert!(number("1e999999999").is_err());
+        assert!(number("1r0").is_err());
+        assert!(number("99r0").is_err());
         let big = number("123456789012345678901234567890");
         assert!(matches!(big, Ok(Literal::Integer(_))));
     }
