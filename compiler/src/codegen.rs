@@ -174,15 +174,17 @@ impl<'x> Generator<'x> {
     /// Gives the scope's variables their temps (once).
     fn alloc_scope(&self, f: &mut Frame, scope: ScopeId, span: Span) -> Gen {
         let info = &self.an.scopes[scope];
+        // The vector first: its temp index must fit the remote-temp
+        // instructions' one-byte operand.
+        if !info.remote_vars.is_empty() && !f.vectors.contains_key(&scope) {
+            let t = f.new_temp(span)?;
+            f.vectors.insert(scope, t);
+        }
         for &v in &info.vars {
             if !self.an.vars[v].remote && !f.temps.contains_key(&v) {
                 let t = f.new_temp(span)?;
                 f.temps.insert(v, t);
             }
-        }
-        if !info.remote_vars.is_empty() && !f.vectors.contains_key(&scope) {
-            let t = f.new_temp(span)?;
-            f.vectors.insert(scope, t);
         }
         Ok(())
     }

@@ -417,6 +417,12 @@ fn wide_operands_and_huge_methods() {
     let code = method(&format!("m {sends}"));
     assert!(instructions(&code).len() >= 600);
     assert_eq!(code.literals.len(), 300);
+    let elements: String = (0..300).map(|i| format!("{}. ", 1000 + i)).collect();
+    let expected: Vec<i64> = (0..300).map(|i| 1000 + i).collect();
+    assert_eq!(run(&format!("m ^{{{elements}}}")), ints(&expected));
+    let temps: String = (0..300).map(|i| format!("t{i} ")).collect();
+    let uses: String = (0..300).map(|i| format!("t{i} := {i}. ")).collect();
+    assert_eq!(run(&format!("m | {temps} b | {uses} b := [t299 := t299 + t1]. b value. ^t299")), V::Int(300));
     let body: String = (0..9000).map(|i| format!("self s{}. ", i % 50)).collect();
     let messages = errors(&format!("m: c c ifTrue: [{body}]"));
     assert!(messages[0].starts_with("method too large"), "{messages:?}");
