@@ -530,13 +530,11 @@ impl<'x> Generator<'x> {
                 }
             }
         }
+        let copied = code.num_copied;
         let literal =
             f.em.literal(Literal::Block(Box::new(code)))
                 .map_err(|m| (b.span, m))?;
-        f.em.emit(I::PushClosure {
-            literal,
-            copied: code_copied(captures.len()),
-        });
+        f.em.emit(I::PushClosure { literal, copied });
         Ok(())
     }
 
@@ -792,13 +790,13 @@ impl<'x> Generator<'x> {
                     lit: Lit::Number(_),
                     ..
                 },
-            ) => Err(literal::value(node)?),
+            ) => Limit::Constant(literal::value(node)?),
             other => {
                 self.expr(f, scope, other, Ctx::Value)?;
                 self.at(f, m.span);
                 let t = f.new_temp(m.span)?;
                 f.em.emit(I::PopIntoTemp(t));
-                Ok(t)
+                Limit::Temp(t)
             }
         };
         let top = f.em.new_label();
@@ -806,8 +804,8 @@ impl<'x> Generator<'x> {
         f.em.bind(top);
         f.em.emit(I::PushTemp(counter));
         match &limit {
-            Ok(t) => f.em.emit(I::PushTemp(*t)),
-            Err(value) => self.push_literal(f, value.clone(), m.span)?,
+            Limit::Temp(t) => f.em.emit(I::PushTemp(*t)),
+            Limit::Constant(value) => self.push_literal(f, value.clone(), m.span)?,
         }
         self.special(f, if descending { ">=" } else { "<=" });
         f.em.jump(JumpKind::IfFalse, end);
@@ -832,8 +830,11 @@ impl<'x> Generator<'x> {
     }
 }
 
-fn code_copied(n: usize) -> u8 {
-    u8::try_from(n).unwrap_or(u8::MAX)
+/// Where a `to:do:` finds its limit each time round: a literal is pushed
+/// again, anything else was evaluated once into a temp.
+enum Limit {
+    Temp(u16),
+    Constant(Literal),
 }
 
 fn is_super(e: &Expr<'_>) -> bool {

@@ -422,7 +422,12 @@ fn wide_operands_and_huge_methods() {
     assert_eq!(run(&format!("m ^{{{elements}}}")), ints(&expected));
     let temps: String = (0..300).map(|i| format!("t{i} ")).collect();
     let uses: String = (0..300).map(|i| format!("t{i} := {i}. ")).collect();
-    assert_eq!(run(&format!("m | {temps} b | {uses} b := [t299 := t299 + t1]. b value. ^t299")), V::Int(300));
+    assert_eq!(
+        run(&format!(
+            "m | {temps} b | {uses} b := [t299 := t299 + t1]. b value. ^t299"
+        )),
+        V::Int(300)
+    );
     let body: String = (0..9000).map(|i| format!("self s{}. ", i % 50)).collect();
     let messages = errors(&format!("m: c c ifTrue: [{body}]"));
     assert!(messages[0].starts_with("method too large"), "{messages:?}");
