@@ -30,7 +30,10 @@
 //!   statement is its own doit, to be run before the next item is installed.
 //!   Methods in class bodies come back as [`MethodSource`] (text, origin,
 //!   [`MethodSyntax`]), already syntax-checked, to be compiled with
-//!   [`compile_method`] once their class exists. Class-variable
+//!   [`compile_method`] once their class exists. [`MethodSource::class_side`]
+//!   is absolute: inside `Foo class extend [ ]` (an [`Extension`] with
+//!   `class_side` set) every method has it set too, and it means "install
+//!   in `Foo class`", never in the metaclass's metaclass. Class-variable
 //!   initialisers are [`SourceText`] for [`compile_doit`].
 //! - **Returns.** `ReturnTop` and its shortcuts in a block are non-local
 //!   returns from the home method; `BlockReturn` ends a block normally.

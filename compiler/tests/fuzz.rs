@@ -141,6 +141,17 @@ fn check_code(code: &CompiledCode) {
     }
 }
 
+fn check_diagnostics<T>(result: &Result<T, Vec<Diagnostic>>) {
+    if let Err(ds) = result {
+        assert!(!ds.is_empty(), "an error comes with at least one diagnostic");
+        for d in ds {
+            assert!(!d.message.contains("internal compiler error"), "{d}");
+            assert!(d.line >= 1 && d.column >= 1 && d.width >= 1, "{d:?}");
+            let _ = d.to_string();
+        }
+    }
+}
+
 fn exercise(text: &str) {
     let origin = Origin {
         name: "fuzz.st".into(),
@@ -156,11 +167,15 @@ fn exercise(text: &str) {
         instance_variables: vec!["a".into(), "name".into()],
     };
     for syntax in [MethodSyntax::Classic, MethodSyntax::Bracket] {
-        if let Ok(code) = compile_method(&source, syntax, &scope) {
+        let result = compile_method(&source, syntax, &scope);
+        check_diagnostics(&result);
+        if let Ok(code) = result {
             check_code(&code);
         }
     }
-    if let Ok(doit) = compile_doit(&source, &scope) {
+    let result = compile_doit(&source, &scope);
+    check_diagnostics(&result);
+    if let Ok(doit) = result {
         check_code(&doit.code);
     }
     let _ = input_status(text);
@@ -174,14 +189,18 @@ fn exercise(text: &str) {
                 Item::DoIt(d) => check_code(&d.code),
                 Item::ClassDefinition(c) => {
                     for m in c.methods {
-                        if let Ok(code) = compile_method(&m.source, m.syntax, &scope) {
+                        let result = compile_method(&m.source, m.syntax, &scope);
+                        check_diagnostics(&result);
+                        if let Ok(code) = result {
                             check_code(&code);
                         }
                     }
                 }
                 Item::Extension(e) => {
                     for m in e.methods {
-                        if let Ok(code) = compile_method(&m.source, m.syntax, &scope) {
+                        let result = compile_method(&m.source, m.syntax, &scope);
+                        check_diagnostics(&result);
+                        if let Ok(code) = result {
                             check_code(&code);
                         }
                     }
