@@ -434,6 +434,50 @@ fn wide_operands_and_huge_methods() {
 }
 
 #[test]
+fn method_syntax_errors() {
+    assert_eq!(
+        errors("foo: 3"),
+        vec!["expected an argument name after 'foo:', found number 3"]
+    );
+    assert_eq!(
+        errors("^3"),
+        vec!["expected a method pattern (a unary, binary or keyword selector with its argument names), found '^'"]
+    );
+    assert_eq!(
+        errors("foo | a"),
+        vec![
+            "expected a temp name or '|' to end the declaration opened at 1:5, found end of input"
+        ]
+    );
+    assert_eq!(
+        errors("foo <primitive: 1"),
+        vec!["expected another 'keyword: literal' or '>' to close the pragma opened at 1:5, found end of input"]
+    );
+    assert_eq!(
+        errors("foo ^a bar;"),
+        vec!["expected a message after ';', found end of input"]
+    );
+    assert_eq!(
+        errors("foo ^1 2"),
+        vec!["expected a message, '.' or ';', found number 2"]
+    );
+    let bracket = compile_method(
+        &source("foo [ ^1 ] bar", 1),
+        MethodSyntax::Bracket,
+        &scope(),
+    );
+    assert_eq!(
+        bracket.map_err(|d| d[0].message.clone()),
+        Err("expected end of input, found name 'bar'".to_string())
+    );
+    let bracket = compile_method(&source("foo [ ^1", 1), MethodSyntax::Bracket, &scope());
+    assert_eq!(
+        bracket.map_err(|d| d[0].message.clone()),
+        Err("expected ']' to close the method body opened at 1:5, found end of input".to_string())
+    );
+}
+
+#[test]
 fn scope_errors() {
     assert_eq!(
         errors("m: x x := 3"),

@@ -35,7 +35,8 @@ pub fn method<'a>(
         MethodSyntax::Classic => grammar::MethodClassicParser::new().parse(arena, triples(tokens)),
         MethodSyntax::Bracket => grammar::MethodBracketParser::new().parse(arena, triples(tokens)),
     };
-    let method = result.map_err(|e| diagnose(map, tokens, e, syntax == MethodSyntax::Bracket))?;
+    let method =
+        result.map_err(|e| diagnose(map, tokens, e, syntax == MethodSyntax::Bracket, true))?;
     check_nesting(map, method.body.statements)?;
     for p in method.body.pragmas {
         if let Some(span) = p
@@ -76,7 +77,7 @@ pub fn doit_body<'a>(
 ) -> Result<Body<'a>, Diagnostic> {
     let body = grammar::DoItBodyParser::new()
         .parse(arena, triples(tokens))
-        .map_err(|e| diagnose(map, tokens, e, false))?;
+        .map_err(|e| diagnose(map, tokens, e, false, false))?;
     check_nesting(map, body.statements)?;
     Ok(body)
 }
@@ -94,23 +95,28 @@ fn opener_name(opener: Tok<'_>, is_method_body: bool) -> (&'static str, &'static
 
 /// Names the grammar's expected terminals for a person.
 fn describe_expected(expected: &[String]) -> String {
-    let starts_expression = [
-        "Ident", "Number", "Char", "Str", "Symbol", "\"#(\"", "\"#[\"", "\"(\"", "\"[\"", "\"{\"",
+    let has = |name: &str| expected.iter().any(|e| e == name);
+    let starts_value = [
+        "Number", "Char", "Str", "Symbol", "\"#(\"", "\"#[\"", "\"(\"", "\"[\"", "\"{\"",
     ];
+    // After an operand, a name, keyword or operator all start a message.
+    let starts_message = ["Ident", "Keyword", "BinOp", "\"|\"", "\"<\"", "\">\""];
     let mut names: Vec<String> = Vec::new();
-    if expected
-        .iter()
-        .any(|e| starts_expression.contains(&e.as_str()))
-    {
+    let message = has("Keyword") || has("BinOp");
+    let value = starts_value.iter().any(|s| has(s));
+    if message {
+        names.push("a message".into());
+    } else if value {
         names.push("an expression".into());
-    } else if expected.iter().any(|e| e == "Ident") {
+    } else if has("Ident") {
         names.push("a name".into());
     }
     for e in expected {
         let name = match e.as_str() {
+            s if message && starts_message.contains(&s) => continue,
+            s if (value || message) && starts_value.contains(&s) => continue,
+            "Ident" | "BinOp" => continue,
             "Keyword" => "a keyword".to_string(),
-            "BinOp" => continue,
-            s if starts_expression.contains(&s) => continue,
             s if s.starts_with('"') => format!("'{}'", s.trim_matches('"')),
             s => s.to_lowercase(),
         };
@@ -119,7 +125,7 @@ fn describe_expected(expected: &[String]) -> String {
         }
     }
     match names.len() {
-        0 => "nothing more".into(),
+        0 => "end of input".into(),
         1 => names.remove(0),
         _ => {
             let last = names.pop().unwrap_or_default();
@@ -133,6 +139,7 @@ fn diagnose<'a>(
     tokens: &[Token<'a>],
     error: GrammarError<'a>,
     bracket_method: bool,
+    is_method: bool,
 ) -> Diagnostic {
     let (span, found, expected, index, found_tok) = match error {
         ParseError::User { error } => return map.diagnostic(error.span, error.message),
@@ -178,35 +185,91 @@ fn diagnose<'a>(
         .checked_sub(1)
         .and_then(|i| tokens.get(i))
         .map(|t| t.tok);
-    let wants_expression = expected.iter().any(|e| e == "Ident");
+    let has = |name: &str| expected.iter().any(|e| e == name);
+    // Literals can start an expression; where only a name can come, a name
+    // is meant (an argument in a pattern, a temp, a block argument).
+    let wants_value = has("Number");
+    let wants_name = has("Ident") && !wants_value;
     let before_previous = index
         .checked_sub(2)
         .and_then(|i| tokens.get(i))
         .map(|t| t.tok);
+    if index == 0 && is_method {
+        return map.diagnostic(
+            span,
+            format!("expected a method pattern (a unary, binary or keyword selector with its argument names), found {found}"),
+        );
+    }
     if matches!(
         (before_previous, previous),
         (Some(Tok::Colon), Some(Tok::Ident(_)))
-    ) && expected.iter().any(|e| e == "\"|\"")
+    ) && has("\"|\"")
     {
         let message = format!("expected another block argument (':name'), '|' or ']' after the block arguments, found {found}");
         return map.diagnostic(span, message);
     }
+    if wants_name && has("\"|\"") && expected.len() == 2 {
+        if let Some(bar) = tokens[..index.min(tokens.len())]
+            .iter()
+            .rev()
+            .find(|t| t.tok == Tok::Bar)
+        {
+            let opened = map.position(bar.start);
+            return map.diagnostic(
+                span,
+                format!("expected a temp name or '|' to end the declaration opened at {opened}, found {found}"),
+            );
+        }
+    }
+    if has("\">\"") && has("Keyword") && !has("BinOp") {
+        if let Some(lt) = tokens[..index.min(tokens.len())]
+            .iter()
+            .rev()
+            .find(|t| t.tok == Tok::Lt)
+        {
+            let opened = map.position(lt.start);
+            return map.diagnostic(
+                span,
+                format!("expected another 'keyword: literal' or '>' to close the pragma opened at {opened}, found {found}"),
+            );
+        }
+    }
+    let operator = match previous {
+        Some(Tok::BinOp(op)) => Some(op),
+        Some(Tok::Bar) => Some("|"),
+        Some(Tok::Lt) => Some("<"),
+        Some(Tok::Gt) => Some(">"),
+        _ => None,
+    };
     let message = match previous {
-        Some(Tok::Assign) if wants_expression => {
+        Some(Tok::Assign) if wants_value => {
             format!("expected an expression after ':=', found {found}")
         }
-        Some(Tok::Caret) if wants_expression => {
+        Some(Tok::Caret) if wants_value => {
             format!("expected an expression after '^', found {found}")
         }
-        Some(Tok::Keyword(k)) if wants_expression => {
+        Some(Tok::Keyword(k)) if wants_value => {
             format!("expected an argument after '{k}', found {found}")
         }
-        Some(Tok::BinOp(op)) if wants_expression => {
-            format!("expected an argument after '{op}', found {found}")
+        Some(Tok::Keyword(k)) if wants_name => {
+            format!("expected an argument name after '{k}', found {found}")
         }
-        Some(Tok::Colon) if wants_expression => {
+        _ if wants_value && operator.is_some() => {
+            format!(
+                "expected an argument after '{}', found {found}",
+                operator.unwrap_or_default()
+            )
+        }
+        _ if wants_name && operator.is_some() => {
+            format!(
+                "expected an argument name after '{}', found {found}",
+                operator.unwrap_or_default()
+            )
+        }
+        Some(Tok::Colon) if wants_name => {
             format!("expected a block argument name after ':', found {found}")
         }
+        Some(Tok::Semi) => format!("expected a message after ';', found {found}"),
         _ => {
             // The innermost bracket still open where the error is.
             let mut open: Vec<Token<'a>> = Vec::new();
