@@ -23,22 +23,44 @@ use crate::source_map::SourceMap;
 /// Top-level statements become one [`Item::DoIt`] each; top-level temps
 /// are reported in the `declared` of the doit that follows them (or of a
 /// doit of their own, with no statements, when no statement follows).
+/// Fails with every error in the file if there is any; see
+/// [`parse_file_items`] to run the items before the first error.
 pub fn parse_file(source: &str, origin: &Origin) -> Result<Vec<Item>, Vec<Diagnostic>> {
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for result in parse_file_items(source, origin) {
+        match result {
+            Ok(item) => items.push(item),
+            Err(ds) => errors.extend(ds),
+        }
+    }
+    if errors.is_empty() {
+        Ok(items)
+    } else {
+        Err(errors)
+    }
+}
+
+/// As [`parse_file`], but item by item: each top-level piece of the file is
+/// an item or the errors that kept it from being one, in file order. A VM
+/// can run the items up to the first error, as GNU Smalltalk does, and then
+/// report the errors.
+pub fn parse_file_items(source: &str, origin: &Origin) -> Vec<Result<Item, Vec<Diagnostic>>> {
     let map = SourceMap::new(source, origin);
-    let tokens = parse::tokens(&map).map_err(|d| vec![d])?;
+    let tokens = match parse::tokens(&map) {
+        Ok(tokens) => tokens,
+        Err(d) => return vec![Err(vec![d])],
+    };
     let mut parser = FileParser {
         map: &map,
         tokens: &tokens,
         items: Vec::new(),
         errors: Vec::new(),
         declared: Vec::new(),
+        results: Vec::new(),
     };
     parser.file();
-    if parser.errors.is_empty() {
-        Ok(parser.items)
-    } else {
-        Err(parser.errors)
-    }
+    parser.results
 }
 
 /// Index of the token closing the bracket opened at `open`, if any.
@@ -86,6 +108,8 @@ pub(crate) struct FileParser<'m, 's> {
     pub(crate) tokens: &'m [Token<'s>],
     items: Vec<Item>,
     pub(crate) errors: Vec<Diagnostic>,
+    /// Finished pieces of the file, in order.
+    results: Vec<Result<Item, Vec<Diagnostic>>>,
     /// Top-level temps not yet handed to a doit.
     declared: Vec<String>,
 }
@@ -171,13 +195,29 @@ impl<'m, 's> FileParser<'m, 's> {
                 _ => match self.item_head(i) {
                     Some(head) => {
                         self.flush_declared();
+                        self.settle();
                         self.bracket_item(head)
                     }
                     None => self.statement(i),
                 },
             };
+            self.settle();
         }
         self.flush_declared();
+        self.settle();
+    }
+
+    /// Moves what the last piece of the file produced into `results`: its
+    /// items, or its errors instead if it had any.
+    fn settle(&mut self) {
+        if self.errors.is_empty() {
+            let items = std::mem::take(&mut self.items);
+            self.results.extend(items.into_iter().map(Ok));
+        } else {
+            self.items.clear();
+            let errors = std::mem::take(&mut self.errors);
+            self.results.push(Err(errors));
+        }
     }
 
     /// `| a b |` between top-level statements.
@@ -563,6 +603,18 @@ Eval [ | d | d := Dog default. d name printNl ]
         };
         assert_eq!(last.declared, vec!["z"]);
         assert_eq!(last.code.source, "z := y");
+    }
+
+    #[test]
+    fn items_before_an_error_survive_it() {
+        let results = parse_file_items(
+            "a := 1.\nb := .\nObject subclass: Foo [ bar [ ^1 ] ]\nc := 3",
+            &origin(),
+        );
+        let shape: Vec<bool> = results.iter().map(Result::is_ok).collect();
+        assert_eq!(shape, vec![true, false, true, true]);
+        let broken = parse_file_items("x := 'abc", &origin());
+        assert!(matches!(broken.as_slice(), [Err(_)]));
     }
 
     #[test]

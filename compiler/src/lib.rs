@@ -28,6 +28,8 @@
 //!   are ordinary method temps.
 //! - **Files.** [`parse_file`] answers items in order; each top-level
 //!   statement is its own doit, to be run before the next item is installed.
+//!   [`parse_file_items`] gives the same items one by one with the errors in
+//!   their place, so that the items before a syntax error can still run.
 //!   Methods in class bodies come back as [`MethodSource`] (text, origin,
 //!   [`MethodSyntax`]), already syntax-checked, to be compiled with
 //!   [`compile_method`] once their class exists. [`MethodSource::class_side`]
@@ -78,7 +80,7 @@ pub use chunk::{is_chunk_format, parse_chunk_file, split_chunks, Chunk};
 pub use code::*;
 pub use diagnostic::Diagnostic;
 pub use disasm::disassemble;
-pub use file::parse_file;
+pub use file::{parse_file, parse_file_items};
 pub use input::{input_status, InputStatus};
 
 use crate::ast::{PragmaNode, Span};
