@@ -107,15 +107,21 @@ pub fn is_chunk_format(source: &str) -> bool {
 
 /// `Foo methodsFor: 'x'` or `Foo class methodsFor: 'x' stamp: '...'`:
 /// the class name and whether it is the class side.
-fn method_section(text: &str) -> Option<(String, bool)> {
+fn method_section(text: &str) -> Option<(String, bool, Option<String>)> {
     let tokens = crate::lexer::lex(text).ok()?;
     let toks: Vec<Tok<'_>> = tokens.iter().map(|t| t.tok).collect();
+    let category = |rest: &[Tok<'_>]| match rest.first() {
+        Some(Tok::Str(s)) => Some(crate::literal::unquote(s)),
+        _ => None,
+    };
     match toks.as_slice() {
-        [Tok::Ident(c), Tok::Keyword(k), ..] if k.ends_with("ethodsFor:") => {
-            Some((c.to_string(), false))
+        [Tok::Ident(c), Tok::Keyword(k), rest @ ..] if k.ends_with("ethodsFor:") => {
+            Some((c.to_string(), false, category(rest)))
         }
-        [Tok::Ident(c), Tok::Ident("class"), Tok::Keyword(k), ..] if k.ends_with("ethodsFor:") => {
-            Some((c.to_string(), true))
+        [Tok::Ident(c), Tok::Ident("class"), Tok::Keyword(k), rest @ ..]
+            if k.ends_with("ethodsFor:") =>
+        {
+            Some((c.to_string(), true, category(rest)))
         }
         _ => None,
     }
@@ -168,7 +174,7 @@ pub fn parse_chunk_file(source: &str, origin: &Origin) -> Result<Vec<Item>, Vec<
             let Some(next) = chunks.get(i).cloned().map(shift) else {
                 break;
             };
-            if let Some((class_name, class_side)) = method_section(&next.text) {
+            if let Some((class_name, class_side, category)) = method_section(&next.text) {
                 i += 1;
                 let mut methods = Vec::new();
                 while let Some(m) = chunks.get(i).cloned().map(shift) {
@@ -187,6 +193,7 @@ pub fn parse_chunk_file(source: &str, origin: &Origin) -> Result<Vec<Item>, Vec<
                         class_side,
                         source,
                         syntax: MethodSyntax::Classic,
+                        category: category.clone(),
                     });
                 }
                 items.push(Item::Extension(Extension {
@@ -270,6 +277,7 @@ mod tests {
         assert_eq!(e.methods[0].source.origin.first_line, 9);
         assert_eq!(e.methods[1].source.text, "a: x\n    a := x. ^'wow!'");
         assert_eq!(e.methods[1].syntax, MethodSyntax::Classic);
+        assert_eq!(e.methods[1].category.as_deref(), Some("accessing"));
         let Item::Extension(c) = &items[2] else {
             panic!("expected an extension")
         };
