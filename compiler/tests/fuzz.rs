@@ -143,7 +143,10 @@ fn check_code(code: &CompiledCode) {
 
 fn check_diagnostics<T>(result: &Result<T, Vec<Diagnostic>>) {
     if let Err(ds) = result {
-        assert!(!ds.is_empty(), "an error comes with at least one diagnostic");
+        assert!(
+            !ds.is_empty(),
+            "an error comes with at least one diagnostic"
+        );
         for d in ds {
             assert!(!d.message.contains("internal compiler error"), "{d}");
             assert!(d.line >= 1 && d.column >= 1 && d.width >= 1, "{d:?}");
