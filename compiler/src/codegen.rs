@@ -611,7 +611,10 @@ impl<'x> Generator<'x> {
                 };
                 f.em.jump(skip, else_label);
                 self.inlined(f, Self::block_arg(arg(0)?)?, ctx)?;
-                f.em.jump(JumpKind::Always, end);
+                // With nothing to skip, the one branch falls through to the end.
+                if has_second || ctx == Ctx::Value {
+                    f.em.jump(JumpKind::Always, end);
+                }
                 f.em.bind(else_label);
                 if has_second {
                     self.inlined(f, Self::block_arg(arg(1)?)?, ctx)?;

@@ -25,6 +25,14 @@ const CASES: &[(&str, &str)] = &[
     ("nested_blocks", "nested: a\n    | x |\n    x := 1.\n    ^[:b | [:c | a + b + c + x + name]]"),
     ("non_local_return", "detect: aBlock\n    items do: [:each | (aBlock value: each) ifTrue: [^each]].\n    ^nil"),
     ("literals", "literals\n    ^#(1 $a 'str' #sym (nested 2) true false nil foo at:put: #[1 2 255]) , {3.14. 2.5e3. 16r1F. 3.14s2. 100 factorial. -0.0. 0.0}"),
+    (
+        "effect_conditionals",
+        "check: x\n    x isNil ifTrue: [^0].\n    x > 10 ifFalse: [self error: 'small'].\n    ^x",
+    ),
+    (
+        "both_branches_return",
+        "sign: x\n    x < 0 ifTrue: [^-1] ifFalse: [^1]",
+    ),
     ("this_context_super", "caller\n    super caller.\n    ^thisContext sender"),
 ];
 
