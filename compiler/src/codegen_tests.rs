@@ -168,6 +168,27 @@ fn loops() {
 }
 
 #[test]
+fn blocks_that_are_not_inlined_stay_real_blocks() {
+    // Found by the fuzz test: only the blocks a construct inlines join the
+    // enclosing scope; a block receiver or a block limit is a real block.
+    for text in [
+        "m ^[:x | x] timesRepeat: [a := a ifNil: [0]]",
+        "m ^1 to: [:x | x] do: [:i | i]",
+        "m ^1 to: [3] by: 2 do: [:i | [i] value]",
+        "m ^[1] ifTrue: [2] ifFalse: [[3]]",
+        "m ^[:y | y] and: [[:z | z]]",
+    ] {
+        let code = method(text);
+        assert!(
+            instructions(&code)
+                .iter()
+                .any(|i| matches!(i, Instruction::PushClosure { .. })),
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn nil_tests() {
     assert_eq!(run("m ^nil ifNil: [1]"), V::Int(1));
     assert_eq!(run("m ^5 ifNil: [1]"), V::Int(5));

@@ -82,3 +82,37 @@ pub fn inline_kind(receiver: &Expr<'_>, message: &Message<'_>) -> Option<Inline>
     };
     Some(kind)
 }
+
+impl Inline {
+    /// Whether the receiver is a literal block that becomes part of the
+    /// enclosing scope (the condition of a `while` loop).
+    pub fn inlines_receiver(&self) -> bool {
+        matches!(
+            self,
+            Inline::WhileTrue | Inline::WhileFalse | Inline::WhileTrue0 | Inline::WhileFalse0
+        )
+    }
+
+    /// Whether argument `index` (of `argc`) is a literal block that becomes
+    /// part of the enclosing scope. `to:do:`'s limit and step are ordinary
+    /// expressions even when written as blocks.
+    pub fn inlines_argument(&self, index: usize, argc: usize) -> bool {
+        match self {
+            Inline::ToDo => index + 1 == argc,
+            _ => true,
+        }
+    }
+
+    /// Whether the inlined blocks may run more than once per activation.
+    pub fn is_loop(&self) -> bool {
+        matches!(
+            self,
+            Inline::WhileTrue
+                | Inline::WhileFalse
+                | Inline::WhileTrue0
+                | Inline::WhileFalse0
+                | Inline::ToDo
+                | Inline::TimesRepeat
+        )
+    }
+}

@@ -99,6 +99,23 @@ const FRAGMENTS: &[&str] = &[
     "256",
     "#[300]",
     "| a a |",
+    "timesRepeat:",
+    "whileTrue:",
+    "whileFalse",
+    "to:",
+    "by:",
+    "do:",
+    "and:",
+    "or:",
+    "ifFalse:",
+    "ifNotNil:",
+    "[:y | ",
+    "[ | t | ",
+    "t := ",
+    "[:i | [i]]",
+    "^[",
+    "thisContext",
+    "x := [:q | q := 1]",
     "self := 1",
     "Foo class >> ",
     "<shape: #word>",
@@ -258,7 +275,11 @@ fn random_text(rng: &mut Rng) -> String {
 
 #[test]
 fn the_compiler_never_panics() {
-    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let seed = std::env::var("SMALT_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x5EED_1234_ABCD_0001);
+    let mut rng = Rng(seed | 1);
     let mut inputs: Vec<String> = SEEDS.iter().map(|s| s.to_string()).collect();
     let n: usize = std::env::var("SMALT_FUZZ_INPUTS")
         .ok()
