@@ -55,8 +55,19 @@ pub fn literal_step(e: &Expr<'_>) -> Option<Literal> {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Lets the equivalence tests compile every control message as a real
+    /// send, to compare with the inlined code.
+    pub static NO_INLINING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Whether `receiver message` is inlined, and as what.
 pub fn inline_kind(receiver: &Expr<'_>, message: &Message<'_>) -> Option<Inline> {
+    #[cfg(test)]
+    if NO_INLINING.with(|n| n.get()) {
+        return None;
+    }
     let a = message.args;
     let block = |i: usize, n: usize| a.get(i).is_some_and(|e| is_block(e, n));
     let optional = |i: usize| a.get(i).is_some_and(is_optional_arg_block);

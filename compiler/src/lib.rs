@@ -54,6 +54,8 @@ mod disasm;
 mod emit;
 mod file;
 mod inline;
+#[cfg(test)]
+mod inline_equivalence_tests;
 mod input;
 mod lexer;
 mod literal;
