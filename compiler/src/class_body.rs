@@ -31,7 +31,8 @@ impl FileParser<'_, '_> {
             let t = |k: usize| if i + k < end { self.tok(i + k) } else { None };
             i = match (t(0), t(1), t(2)) {
                 (Some(Tok::Dot), ..) => i + 1,
-                // `| other [`, `< other [`: binary methods, not declarations.
+                // `| aBoolean [` and `< aMagnitude [` are binary methods, not
+                // a variable declaration or a pragma.
                 (Some(Tok::Bar | Tok::Lt), Some(Tok::Ident(_)), Some(Tok::LBracket)) => {
                     self.method(i, end, class_side, &mut body)
                 }
