@@ -187,7 +187,7 @@ pub enum Decl<'a> {
 }
 
 /// Moves `items` into the arena.
-pub fn slice<'a, T: Copy>(arena: &'a Bump, items: Vec<T>) -> &'a [T] {
+pub fn slice<T: Copy>(arena: &Bump, items: Vec<T>) -> &[T] {
     arena.alloc_slice_copy(&items)
 }
 

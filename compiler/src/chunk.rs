@@ -94,20 +94,54 @@ pub fn split_chunks(source: &str) -> Vec<Chunk> {
     chunks
 }
 
+/// Whether `source` looks like a chunk-format file (it has a
+/// `!Foo methodsFor: '...'!` or `!Foo class methodsFor: '...'!` section),
+/// so that a file-in can choose between [`parse_chunk_file`] and
+/// [`crate::parse_file`].
+pub fn is_chunk_format(source: &str) -> bool {
+    let chunks = split_chunks(source);
+    chunks
+        .windows(2)
+        .any(|w| w[0].is_blank() && method_section(&w[1].text).is_some())
+}
+
 /// `Foo methodsFor: 'x'` or `Foo class methodsFor: 'x' stamp: '...'`:
 /// the class name and whether it is the class side.
-fn method_section(text: &str) -> Option<(String, bool)> {
+fn method_section(text: &str) -> Option<(String, bool, Option<String>)> {
     let tokens = crate::lexer::lex(text).ok()?;
     let toks: Vec<Tok<'_>> = tokens.iter().map(|t| t.tok).collect();
+    let category = |rest: &[Tok<'_>]| match rest.first() {
+        Some(Tok::Str(s)) => Some(crate::literal::unquote(s)),
+        _ => None,
+    };
     match toks.as_slice() {
-        [Tok::Ident(c), Tok::Keyword(k), ..] if k.ends_with("ethodsFor:") => {
-            Some((c.to_string(), false))
+        [Tok::Ident(c), Tok::Keyword(k), rest @ ..] if k.ends_with("ethodsFor:") => {
+            Some((c.to_string(), false, category(rest)))
         }
-        [Tok::Ident(c), Tok::Ident("class"), Tok::Keyword(k), ..] if k.ends_with("ethodsFor:") => {
-            Some((c.to_string(), true))
+        [Tok::Ident(c), Tok::Ident("class"), Tok::Keyword(k), rest @ ..]
+            if k.ends_with("ethodsFor:") =>
+        {
+            Some((c.to_string(), true, category(rest)))
         }
         _ => None,
     }
+}
+
+/// `Foo commentStamp: '...' prior: 0`, as Squeak and Pharo file out class comments.
+fn is_comment_stamp(text: &str) -> bool {
+    let Ok(tokens) = crate::lexer::lex(text) else {
+        return false;
+    };
+    matches!(
+        tokens.iter().map(|t| t.tok).collect::<Vec<_>>().as_slice(),
+        [Tok::Ident(_), Tok::Keyword("commentStamp:"), ..]
+            | [
+                Tok::Ident(_),
+                Tok::Ident("class"),
+                Tok::Keyword("commentStamp:"),
+                ..
+            ]
+    )
 }
 
 fn origin_of(chunk: &Chunk, name: &str) -> Origin {
@@ -140,7 +174,7 @@ pub fn parse_chunk_file(source: &str, origin: &Origin) -> Result<Vec<Item>, Vec<
             let Some(next) = chunks.get(i).cloned().map(shift) else {
                 break;
             };
-            if let Some((class_name, class_side)) = method_section(&next.text) {
+            if let Some((class_name, class_side, category)) = method_section(&next.text) {
                 i += 1;
                 let mut methods = Vec::new();
                 while let Some(m) = chunks.get(i).cloned().map(shift) {
@@ -159,6 +193,7 @@ pub fn parse_chunk_file(source: &str, origin: &Origin) -> Result<Vec<Item>, Vec<
                         class_side,
                         source,
                         syntax: MethodSyntax::Classic,
+                        category: category.clone(),
                     });
                 }
                 items.push(Item::Extension(Extension {
@@ -167,6 +202,10 @@ pub fn parse_chunk_file(source: &str, origin: &Origin) -> Result<Vec<Item>, Vec<
                     instance_variables: Vec::new(),
                     methods,
                 }));
+            } else if is_comment_stamp(&next.text) {
+                // `!Foo commentStamp: '...' prior: 0!` is followed by the
+                // class comment as a chunk of prose, not code.
+                i += 2;
             }
             continue;
         }
@@ -199,7 +238,15 @@ fn check_method(source: &SourceText) -> Result<(), Diagnostic> {
 mod tests {
     use super::*;
 
-    const FILE: &str = "Object subclass: #Foo\n    instanceVariableNames: 'a'\n    classVariableNames: ''\n    package: 'Demo'!\n\n!Foo methodsFor: 'accessing'!\na\n    ^a\n!\na: x\n    a := x. ^'wow!!'\n! !\n\n!Foo class methodsFor: 'instance creation'!\nnew\n    ^super new a: 1\n! !\n\nFoo new a printNl!\n";
+    const FILE: &str = "Object subclass: #Foo\n    instanceVariableNames: 'a'\n    classVariableNames: ''\n    package: 'Demo'!\n!Foo commentStamp: 'x' prior: 0!\nA comment, not code!\n\n!Foo methodsFor: 'accessing'!\na\n    ^a\n!\na: x\n    a := x. ^'wow!!'\n! !\n\n!Foo class methodsFor: 'instance creation'!\nnew\n    ^super new a: 1\n! !\n\nFoo new a printNl!\n";
+
+    #[test]
+    fn recognises_chunk_files() {
+        assert!(is_chunk_format(FILE));
+        assert!(!is_chunk_format(
+            "Object subclass: Foo [ foo [ ^1 ] ]\nFoo new foo printNl!"
+        ));
+    }
 
     #[test]
     fn splits_at_single_bangs() {
@@ -227,9 +274,10 @@ mod tests {
             ("Foo", false, 2)
         );
         assert_eq!(e.methods[0].source.text, "a\n    ^a");
-        assert_eq!(e.methods[0].source.origin.first_line, 7);
+        assert_eq!(e.methods[0].source.origin.first_line, 9);
         assert_eq!(e.methods[1].source.text, "a: x\n    a := x. ^'wow!'");
         assert_eq!(e.methods[1].syntax, MethodSyntax::Classic);
+        assert_eq!(e.methods[1].category.as_deref(), Some("accessing"));
         let Item::Extension(c) = &items[2] else {
             panic!("expected an extension")
         };
@@ -237,7 +285,7 @@ mod tests {
         let Item::DoIt(d) = &items[3] else {
             panic!("expected a doit")
         };
-        assert_eq!(d.code.lines.first().map(|l| l.1), Some(19));
+        assert_eq!(d.code.lines.first().map(|l| l.1), Some(21));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use bumpalo::Bump;
 
+use crate::ast::Lit;
 use crate::code::{ClassVariable, MethodSource, Shape};
 use crate::file::{matching_close, statement_end, ClassBody, FileParser};
 use crate::lexer::Tok;
@@ -243,18 +244,33 @@ impl FileParser<'_, '_> {
             return end;
         };
         let arena = Bump::new();
-        if let Err(d) = parse::method(
+        let category = match parse::method(
             &arena,
             self.map,
             &self.tokens[start..=close],
             MethodSyntax::Bracket,
         ) {
-            self.errors.push(d);
-        }
+            Ok(method) => method
+                .body
+                .pragmas
+                .iter()
+                .find_map(|p| match (p.selector, p.args) {
+                    ("category:", [arg]) => match arg.lit {
+                        Lit::Str(s) => Some(literal::unquote(s)),
+                        _ => None,
+                    },
+                    _ => None,
+                }),
+            Err(d) => {
+                self.errors.push(d);
+                None
+            }
+        };
         body.methods.push(MethodSource {
             class_side,
             source: self.source_text(start, close),
             syntax: MethodSyntax::Bracket,
+            category,
         });
         close + 1
     }

@@ -193,4 +193,7 @@ pub struct MethodSource {
     pub source: SourceText,
     /// Which form `source` is in; pass it to [`crate::compile_method`].
     pub syntax: crate::MethodSyntax,
+    /// The method's category: from `methodsFor: 'x'` in a chunk file, or
+    /// the method's own `<category: 'x'>` pragma in bracket syntax.
+    pub category: Option<String>,
 }

@@ -174,15 +174,17 @@ impl<'x> Generator<'x> {
     /// Gives the scope's variables their temps (once).
     fn alloc_scope(&self, f: &mut Frame, scope: ScopeId, span: Span) -> Gen {
         let info = &self.an.scopes[scope];
+        // The vector first: its temp index must fit the remote-temp
+        // instructions' one-byte operand.
+        if !info.remote_vars.is_empty() && !f.vectors.contains_key(&scope) {
+            let t = f.new_temp(span)?;
+            f.vectors.insert(scope, t);
+        }
         for &v in &info.vars {
             if !self.an.vars[v].remote && !f.temps.contains_key(&v) {
                 let t = f.new_temp(span)?;
                 f.temps.insert(v, t);
             }
-        }
-        if !info.remote_vars.is_empty() && !f.vectors.contains_key(&scope) {
-            let t = f.new_temp(span)?;
-            f.vectors.insert(scope, t);
         }
         Ok(())
     }
@@ -528,13 +530,11 @@ impl<'x> Generator<'x> {
                 }
             }
         }
+        let copied = code.num_copied;
         let literal =
             f.em.literal(Literal::Block(Box::new(code)))
                 .map_err(|m| (b.span, m))?;
-        f.em.emit(I::PushClosure {
-            literal,
-            copied: code_copied(captures.len()),
-        });
+        f.em.emit(I::PushClosure { literal, copied });
         Ok(())
     }
 
@@ -611,7 +611,10 @@ impl<'x> Generator<'x> {
                 };
                 f.em.jump(skip, else_label);
                 self.inlined(f, Self::block_arg(arg(0)?)?, ctx)?;
-                f.em.jump(JumpKind::Always, end);
+                // With nothing to skip, the one branch falls through to the end.
+                if has_second || ctx == Ctx::Value {
+                    f.em.jump(JumpKind::Always, end);
+                }
                 f.em.bind(else_label);
                 if has_second {
                     self.inlined(f, Self::block_arg(arg(1)?)?, ctx)?;
@@ -790,13 +793,13 @@ impl<'x> Generator<'x> {
                     lit: Lit::Number(_),
                     ..
                 },
-            ) => Err(literal::value(node)?),
+            ) => Limit::Constant(literal::value(node)?),
             other => {
                 self.expr(f, scope, other, Ctx::Value)?;
                 self.at(f, m.span);
                 let t = f.new_temp(m.span)?;
                 f.em.emit(I::PopIntoTemp(t));
-                Ok(t)
+                Limit::Temp(t)
             }
         };
         let top = f.em.new_label();
@@ -804,8 +807,8 @@ impl<'x> Generator<'x> {
         f.em.bind(top);
         f.em.emit(I::PushTemp(counter));
         match &limit {
-            Ok(t) => f.em.emit(I::PushTemp(*t)),
-            Err(value) => self.push_literal(f, value.clone(), m.span)?,
+            Limit::Temp(t) => f.em.emit(I::PushTemp(*t)),
+            Limit::Constant(value) => self.push_literal(f, value.clone(), m.span)?,
         }
         self.special(f, if descending { ">=" } else { "<=" });
         f.em.jump(JumpKind::IfFalse, end);
@@ -830,8 +833,11 @@ impl<'x> Generator<'x> {
     }
 }
 
-fn code_copied(n: usize) -> u8 {
-    u8::try_from(n).unwrap_or(u8::MAX)
+/// Where a `to:do:` finds its limit each time round: a literal is pushed
+/// again, anything else was evaluated once into a temp.
+enum Limit {
+    Temp(u16),
+    Constant(Literal),
 }
 
 fn is_super(e: &Expr<'_>) -> bool {

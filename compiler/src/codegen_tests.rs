@@ -168,6 +168,27 @@ fn loops() {
 }
 
 #[test]
+fn blocks_that_are_not_inlined_stay_real_blocks() {
+    // Found by the fuzz test: only the blocks a construct inlines join the
+    // enclosing scope; a block receiver or a block limit is a real block.
+    for text in [
+        "m ^[:x | x] timesRepeat: [a := a ifNil: [0]]",
+        "m ^1 to: [:x | x] do: [:i | i]",
+        "m ^1 to: [3] by: 2 do: [:i | [i] value]",
+        "m ^[1] ifTrue: [2] ifFalse: [[3]]",
+        "m ^[:y | y] and: [[:z | z]]",
+    ] {
+        let code = method(text);
+        assert!(
+            instructions(&code)
+                .iter()
+                .any(|i| matches!(i, Instruction::PushClosure { .. })),
+            "{text}"
+        );
+    }
+}
+
+#[test]
 fn nil_tests() {
     assert_eq!(run("m ^nil ifNil: [1]"), V::Int(1));
     assert_eq!(run("m ^5 ifNil: [1]"), V::Int(5));
@@ -334,6 +355,11 @@ fn doits_answer_their_last_value_and_declare_workspace_variables() {
     let comment =
         compile_doit(&source("\"nothing\"", 1), &ClassScope::default()).expect("compiles");
     assert_eq!(instructions(&comment.code), vec![Instruction::ReturnNil]);
+    let bang = compile_doit(&source("3 + 4!", 1), &ClassScope::default()).expect("compiles");
+    assert_eq!(
+        TestVm::new().run_method(&bang.code, V::Nil, Vec::new()),
+        Ok(V::Int(7))
+    );
     let ret = compile_doit(&source("^3. 4", 1), &ClassScope::default()).expect("compiles");
     assert_eq!(
         TestVm::new().run_method(&ret.code, V::Nil, Vec::new()),
@@ -412,9 +438,64 @@ fn wide_operands_and_huge_methods() {
     let code = method(&format!("m {sends}"));
     assert!(instructions(&code).len() >= 600);
     assert_eq!(code.literals.len(), 300);
+    let elements: String = (0..300).map(|i| format!("{}. ", 1000 + i)).collect();
+    let expected: Vec<i64> = (0..300).map(|i| 1000 + i).collect();
+    assert_eq!(run(&format!("m ^{{{elements}}}")), ints(&expected));
+    let temps: String = (0..300).map(|i| format!("t{i} ")).collect();
+    let uses: String = (0..300).map(|i| format!("t{i} := {i}. ")).collect();
+    assert_eq!(
+        run(&format!(
+            "m | {temps} b | {uses} b := [t299 := t299 + t1]. b value. ^t299"
+        )),
+        V::Int(300)
+    );
     let body: String = (0..9000).map(|i| format!("self s{}. ", i % 50)).collect();
     let messages = errors(&format!("m: c c ifTrue: [{body}]"));
     assert!(messages[0].starts_with("method too large"), "{messages:?}");
+}
+
+#[test]
+fn method_syntax_errors() {
+    assert_eq!(
+        errors("foo: 3"),
+        vec!["expected an argument name after 'foo:', found number 3"]
+    );
+    assert_eq!(
+        errors("^3"),
+        vec!["expected a method pattern (a unary, binary or keyword selector with its argument names), found '^'"]
+    );
+    assert_eq!(
+        errors("foo | a"),
+        vec![
+            "expected a temp name or '|' to end the declaration opened at 1:5, found end of input"
+        ]
+    );
+    assert_eq!(
+        errors("foo <primitive: 1"),
+        vec!["expected another 'keyword: literal' or '>' to close the pragma opened at 1:5, found end of input"]
+    );
+    assert_eq!(
+        errors("foo ^a bar;"),
+        vec!["expected a message after ';', found end of input"]
+    );
+    assert_eq!(
+        errors("foo ^1 2"),
+        vec!["expected a message, '.' or ';', found number 2"]
+    );
+    let bracket = compile_method(
+        &source("foo [ ^1 ] bar", 1),
+        MethodSyntax::Bracket,
+        &scope(),
+    );
+    assert_eq!(
+        bracket.map_err(|d| d[0].message.clone()),
+        Err("expected end of input, found name 'bar'".to_string())
+    );
+    let bracket = compile_method(&source("foo [ ^1", 1), MethodSyntax::Bracket, &scope());
+    assert_eq!(
+        bracket.map_err(|d| d[0].message.clone()),
+        Err("expected ']' to close the method body opened at 1:5, found end of input".to_string())
+    );
 }
 
 #[test]

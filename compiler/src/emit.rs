@@ -166,7 +166,7 @@ impl Emitter {
                 }
                 Op::Bind(_) => continue,
             };
-            if lines.last().map_or(true, |&(_, l)| l != *line) {
+            if lines.last().map(|&(_, l)| l) != Some(*line) {
                 lines.push((here as u32, *line));
             }
             insn.encode(&mut bytecodes);

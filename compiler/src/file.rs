@@ -23,22 +23,44 @@ use crate::source_map::SourceMap;
 /// Top-level statements become one [`Item::DoIt`] each; top-level temps
 /// are reported in the `declared` of the doit that follows them (or of a
 /// doit of their own, with no statements, when no statement follows).
+/// Fails with every error in the file if there is any; see
+/// [`parse_file_items`] to run the items before the first error.
 pub fn parse_file(source: &str, origin: &Origin) -> Result<Vec<Item>, Vec<Diagnostic>> {
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for result in parse_file_items(source, origin) {
+        match result {
+            Ok(item) => items.push(item),
+            Err(ds) => errors.extend(ds),
+        }
+    }
+    if errors.is_empty() {
+        Ok(items)
+    } else {
+        Err(errors)
+    }
+}
+
+/// As [`parse_file`], but item by item: each top-level piece of the file is
+/// an item or the errors that kept it from being one, in file order. A VM
+/// can run the items up to the first error, as GNU Smalltalk does, and then
+/// report the errors.
+pub fn parse_file_items(source: &str, origin: &Origin) -> Vec<Result<Item, Vec<Diagnostic>>> {
     let map = SourceMap::new(source, origin);
-    let tokens = parse::tokens(&map).map_err(|d| vec![d])?;
+    let tokens = match parse::tokens(&map) {
+        Ok(tokens) => tokens,
+        Err(d) => return vec![Err(vec![d])],
+    };
     let mut parser = FileParser {
         map: &map,
         tokens: &tokens,
         items: Vec::new(),
         errors: Vec::new(),
         declared: Vec::new(),
+        results: Vec::new(),
     };
     parser.file();
-    if parser.errors.is_empty() {
-        Ok(parser.items)
-    } else {
-        Err(parser.errors)
-    }
+    parser.results
 }
 
 /// Index of the token closing the bracket opened at `open`, if any.
@@ -86,6 +108,8 @@ pub(crate) struct FileParser<'m, 's> {
     pub(crate) tokens: &'m [Token<'s>],
     items: Vec<Item>,
     pub(crate) errors: Vec<Diagnostic>,
+    /// Finished pieces of the file, in order.
+    results: Vec<Result<Item, Vec<Diagnostic>>>,
     /// Top-level temps not yet handed to a doit.
     declared: Vec<String>,
 }
@@ -171,13 +195,29 @@ impl<'m, 's> FileParser<'m, 's> {
                 _ => match self.item_head(i) {
                     Some(head) => {
                         self.flush_declared();
+                        self.settle();
                         self.bracket_item(head)
                     }
                     None => self.statement(i),
                 },
             };
+            self.settle();
         }
         self.flush_declared();
+        self.settle();
+    }
+
+    /// Moves what the last piece of the file produced into `results`: its
+    /// items, or its errors instead if it had any.
+    fn settle(&mut self) {
+        if self.errors.is_empty() {
+            let items = std::mem::take(&mut self.items);
+            self.results.extend(items.into_iter().map(Ok));
+        } else {
+            self.items.clear();
+            let errors = std::mem::take(&mut self.errors);
+            self.results.push(Err(errors));
+        }
     }
 
     /// `| a b |` between top-level statements.
@@ -207,7 +247,14 @@ impl<'m, 's> FileParser<'m, 's> {
             } else {
                 end
             };
-        let slice = &self.tokens[start..stop.min(self.tokens.len())];
+        // The period goes with the statement, so that an error just before
+        // it says it found the period rather than the end of the input.
+        let with_dot = if self.tok(end) == Some(Tok::Dot) {
+            end + 1
+        } else {
+            stop
+        };
+        let slice = &self.tokens[start..with_dot.min(self.tokens.len())];
         match compile_doit_tokens(self.map, slice, false, &[]) {
             Ok(mut doit) => {
                 let mut declared = std::mem::take(&mut self.declared);
@@ -215,7 +262,16 @@ impl<'m, 's> FileParser<'m, 's> {
                 doit.declared = declared;
                 self.items.push(Item::DoIt(doit));
             }
-            Err(ds) => self.errors.extend(ds),
+            Err(ds) => {
+                self.errors.extend(ds);
+                // An unclosed bracket ran the statement to the end of the
+                // file; carry on after its first period to find more errors.
+                if end == self.tokens.len() {
+                    if let Some(dot) = (start..end).find(|&k| self.tok(k) == Some(Tok::Dot)) {
+                        return dot + 1;
+                    }
+                }
+            }
         }
         stop + 1
     }
@@ -341,6 +397,13 @@ impl FileParser<'_, '_> {
                 class_side,
             } => {
                 let body = self.class_body(open + 1, close, &class_name, class_side, false);
+                if !class_side && !body.class_instance_variables.is_empty() {
+                    let names = body.class_instance_variables.join(" ");
+                    self.error(
+                        open,
+                        format!("expected instance-side variables in '{class_name} extend [ ]', found class-side ones ({names}); declare them in '{class_name} class extend [ | {names} | ]'"),
+                    );
+                }
                 let instance_variables = if class_side {
                     body.class_instance_variables
                 } else {
@@ -355,5 +418,242 @@ impl FileParser<'_, '_> {
             }
         }
         close + 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MethodSyntax;
+
+    fn origin() -> Origin {
+        Origin {
+            name: "f.st".into(),
+            first_line: 1,
+            first_column: 1,
+        }
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        match parse_file(text, &origin()) {
+            Ok(items) => panic!("parsed: {items:?}"),
+            Err(ds) => ds
+                .iter()
+                .map(|d| format!("{}:{} {}", d.line, d.column, d.message))
+                .collect(),
+        }
+    }
+
+    const ANIMAL: &str = "\"Animals\"
+| a b |
+Object subclass: Animal [
+    | name age |
+    Count := 0.
+    Names := OrderedCollection new: 10.
+    <comment: 'An animal'>
+    <category: 'Zoo'>
+    <shape: #pointer>
+    Animal class >> named: aString [ Count := Count + 1. ^self new setName: aString ]
+    Animal class [ | registry | ]
+    | weight |
+    setName: aString [ <category: 'private'> name := aString ]
+    + other [ ^age + other age ]
+    < other [ ^age < other age ]
+    | other [ ^true ]
+    at: i put: v [ ^v ]
+    speak [ ^self subclassResponsibility ]
+]
+a := 3.
+Animal subclass: #Dog [ speak [ ^'Woof' ] ]
+Integer extend [ double [ ^self * 2 ] ]
+Dog class extend [ default [ ^self named: 'Rex' ] ]
+(Dog named: 'Rex') speak displayNl!
+Eval [ | d | d := Dog default. d name printNl ]
+";
+
+    #[test]
+    fn bracket_syntax_items_in_order() {
+        let items = parse_file(ANIMAL, &origin()).expect("parses");
+        let kinds: Vec<&str> = items
+            .iter()
+            .map(|i| match i {
+                Item::DoIt(_) => "doit",
+                Item::ClassDefinition(_) => "class",
+                Item::Extension(_) => "extension",
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                "doit",
+                "class",
+                "doit",
+                "class",
+                "extension",
+                "extension",
+                "doit",
+                "doit"
+            ]
+        );
+        let Item::DoIt(temps) = &items[0] else {
+            panic!()
+        };
+        assert_eq!(temps.declared, vec!["a", "b"]);
+        let Item::ClassDefinition(animal) = &items[1] else {
+            panic!()
+        };
+        assert_eq!(
+            (animal.superclass.as_str(), animal.name.as_str()),
+            ("Object", "Animal")
+        );
+        assert_eq!(animal.instance_variables, vec!["name", "age", "weight"]);
+        assert_eq!(animal.class_instance_variables, vec!["registry"]);
+        assert_eq!(
+            (animal.comment.as_deref(), animal.category.as_deref()),
+            (Some("An animal"), Some("Zoo"))
+        );
+        assert_eq!(animal.shape, Shape::Pointers);
+        let vars: Vec<(&str, &str)> = animal
+            .class_variables
+            .iter()
+            .map(|v| {
+                (
+                    v.name.as_str(),
+                    v.initializer.as_ref().map_or("", |s| s.text.as_str()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            vars,
+            vec![("Count", "0"), ("Names", "OrderedCollection new: 10")]
+        );
+        let init = animal.class_variables[1]
+            .initializer
+            .as_ref()
+            .expect("initializer");
+        assert_eq!((init.origin.first_line, init.origin.first_column), (6, 14));
+        let methods: Vec<(bool, &str)> = animal
+            .methods
+            .iter()
+            .map(|m| (m.class_side, m.source.text.as_str()))
+            .collect();
+        assert_eq!(
+            methods[0],
+            (
+                true,
+                "named: aString [ Count := Count + 1. ^self new setName: aString ]"
+            )
+        );
+        assert_eq!(methods[2], (false, "+ other [ ^age + other age ]"));
+        assert_eq!(methods.len(), 7);
+        assert_eq!(methods[3].1, "< other [ ^age < other age ]");
+        assert!(animal
+            .methods
+            .iter()
+            .all(|m| m.syntax == MethodSyntax::Bracket));
+        assert_eq!(
+            (
+                animal.methods[1].source.origin.first_line,
+                animal.methods[1].source.origin.first_column
+            ),
+            (13, 5)
+        );
+        let Item::ClassDefinition(dog) = &items[3] else {
+            panic!()
+        };
+        assert_eq!(
+            (dog.name.as_str(), dog.superclass.as_str()),
+            ("Dog", "Animal")
+        );
+        let Item::Extension(dog_class) = &items[5] else {
+            panic!()
+        };
+        assert!(dog_class.class_side && dog_class.methods[0].class_side);
+        let Item::DoIt(eval) = &items[7] else {
+            panic!()
+        };
+        assert!(eval.declared.is_empty());
+        assert_eq!(eval.code.num_temps, 1);
+        assert_eq!(eval.code.lines[0].1, 25);
+    }
+
+    #[test]
+    fn methods_in_a_class_body_compile_with_their_own_origin() {
+        let items = parse_file(ANIMAL, &origin()).expect("parses");
+        let Item::ClassDefinition(animal) = &items[1] else {
+            panic!()
+        };
+        let scope = crate::ClassScope {
+            class_name: "Animal".into(),
+            instance_variables: vec!["name".into(), "age".into()],
+        };
+        let code =
+            crate::compile_method(&animal.methods[0].source, animal.methods[0].syntax, &scope)
+                .expect("compiles");
+        assert_eq!(code.selector, "named:");
+        assert_eq!(code.lines[0].1, 10);
+    }
+
+    #[test]
+    fn top_level_statements_are_one_doit_each() {
+        let items = parse_file("x := 3. y := x + 1.\n| z |\nz := y", &origin()).expect("parses");
+        assert_eq!(items.len(), 3);
+        let Item::DoIt(last) = &items[2] else {
+            panic!()
+        };
+        assert_eq!(last.declared, vec!["z"]);
+        assert_eq!(last.code.source, "z := y");
+    }
+
+    #[test]
+    fn items_before_an_error_survive_it() {
+        let results = parse_file_items(
+            "a := 1.\nb := .\nObject subclass: Foo [ bar [ ^1 ] ]\nc := 3",
+            &origin(),
+        );
+        let shape: Vec<bool> = results.iter().map(Result::is_ok).collect();
+        assert_eq!(shape, vec![true, false, true, true]);
+        let broken = parse_file_items("x := 'abc", &origin());
+        assert!(matches!(broken.as_slice(), [Err(_)]));
+    }
+
+    #[test]
+    fn errors_in_files() {
+        assert_eq!(
+            errors("Object subclass: Foo [\n  Bar class >> baz [ ^1 ]\n]"),
+            vec!["2:3 expected 'Foo' (the class being defined), found 'Bar'"]
+        );
+        assert_eq!(
+            errors("Object subclass: Foo [\n  foo [ ^1 ]\n"),
+            vec!["2:13 expected ']' to close the body of class Foo opened at 1:22, found end of input"]
+        );
+        assert_eq!(
+            errors("Object subclass: Foo [ <shape: #round> ]"),
+            vec!["1:32 expected #pointer, #byte, #word, #weak or #inherit as the shape, found #round"]
+        );
+        assert_eq!(
+            errors("Object subclass: Foo [\n  foo [\n    ^1 + ]\n]"),
+            vec!["3:10 expected an argument after '+', found ']'"]
+        );
+        assert_eq!(
+            errors("x := (3 + 4.\ny := ."),
+            vec![
+                "1:12 expected ')' to close the parenthesis opened at 1:6, found '.'",
+                "2:6 expected an expression after ':=', found '.'"
+            ]
+        );
+        assert_eq!(
+            errors("Object subclass: Foo [ 3 ]"),
+            vec!["1:24 expected a method ('selector [ ... ]'), '| a |', 'Name := value.' or a class pragma, found number 3"]
+        );
+        assert_eq!(
+            errors("Foo extend [ X := 3. ]")[0].split(':').next(),
+            Some("1")
+        );
+        assert!(
+            errors("Foo extend [ Foo class [ | x | ] ]")[0].contains("Foo class extend [ | x | ]")
+        );
+        assert_eq!(errors("| a b"), vec!["1:6 expected a temp name or '|' to end the declaration opened at 1:1, found end of input"]);
+        assert_eq!(errors("x ] y"), vec!["1:3 found ']' but nothing is open here for it to close; remove it or add the opening bracket"]);
     }
 }

@@ -55,8 +55,19 @@ pub fn literal_step(e: &Expr<'_>) -> Option<Literal> {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Lets the equivalence tests compile every control message as a real
+    /// send, to compare with the inlined code.
+    pub static NO_INLINING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Whether `receiver message` is inlined, and as what.
 pub fn inline_kind(receiver: &Expr<'_>, message: &Message<'_>) -> Option<Inline> {
+    #[cfg(test)]
+    if NO_INLINING.with(|n| n.get()) {
+        return None;
+    }
     let a = message.args;
     let block = |i: usize, n: usize| a.get(i).is_some_and(|e| is_block(e, n));
     let optional = |i: usize| a.get(i).is_some_and(is_optional_arg_block);
@@ -81,4 +92,38 @@ pub fn inline_kind(receiver: &Expr<'_>, message: &Message<'_>) -> Option<Inline>
         _ => return None,
     };
     Some(kind)
+}
+
+impl Inline {
+    /// Whether the receiver is a literal block that becomes part of the
+    /// enclosing scope (the condition of a `while` loop).
+    pub fn inlines_receiver(&self) -> bool {
+        matches!(
+            self,
+            Inline::WhileTrue | Inline::WhileFalse | Inline::WhileTrue0 | Inline::WhileFalse0
+        )
+    }
+
+    /// Whether argument `index` (of `argc`) is a literal block that becomes
+    /// part of the enclosing scope. `to:do:`'s limit and step are ordinary
+    /// expressions even when written as blocks.
+    pub fn inlines_argument(&self, index: usize, argc: usize) -> bool {
+        match self {
+            Inline::ToDo => index + 1 == argc,
+            _ => true,
+        }
+    }
+
+    /// Whether the inlined blocks may run more than once per activation.
+    pub fn is_loop(&self) -> bool {
+        matches!(
+            self,
+            Inline::WhileTrue
+                | Inline::WhileFalse
+                | Inline::WhileTrue0
+                | Inline::WhileFalse0
+                | Inline::ToDo
+                | Inline::TimesRepeat
+        )
+    }
 }

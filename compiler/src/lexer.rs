@@ -365,7 +365,7 @@ pub fn lex(source: &str) -> Result<Vec<Token<'_>>, LexError> {
     }
     let out = split_keyword_assignments(source, out);
     let out = settle_minus(source, out);
-    Ok(settle_punctuation(source, out))
+    Ok(settle_punctuation(out))
 }
 
 /// `x:=1` lexes as keyword `x:` and operator `=`; make it `x`, `:=`, `1`.
@@ -457,7 +457,7 @@ fn settle_minus<'a>(source: &'a str, tokens: Vec<Token<'a>>) -> Vec<Token<'a>> {
 /// `|`, `<` and `>` are punctuation as well as binary selectors; the parser
 /// wants them as their own tokens. `||` (empty temps, or a block's arguments
 /// followed by temps) becomes two bars.
-fn settle_punctuation<'a>(_source: &'a str, tokens: Vec<Token<'a>>) -> Vec<Token<'a>> {
+fn settle_punctuation(tokens: Vec<Token<'_>>) -> Vec<Token<'_>> {
     let mut out = Vec::with_capacity(tokens.len());
     for t in tokens {
         match t.tok {

@@ -5,9 +5,43 @@
 //! values ([`CompiledCode`], [`Item`]); this crate never sees an object
 //! pointer and never depends on the VM. It never prints, panics or exits:
 //! every failure is a [`Diagnostic`] with a position.
+//!
+//! # What the VM must know
+//!
+//! - **Temps.** A method's temps are its arguments, then its declared temps
+//!   and compiler-made ones (inlined-block variables, `to:do:` limits and
+//!   counters, temp vectors), `num_temps` in all. A block's are its
+//!   arguments, then its `num_copied` copied values (in the order they were
+//!   pushed before `PushClosure`), then its own. All start as nil.
+//! - **Captured variables.** One that is written after a block captures it
+//!   lives in a temp vector (`PushNewTempVector`, held in a temp); blocks get
+//!   the vector as a copied value and use the remote-temp opcodes on it.
+//!   Temps of a block inlined into a loop get a fresh vector each iteration.
+//! - **Free names** (globals, class variables, workspace variables) are
+//!   [`Literal::Binding`]s, reached with `PushGlobal`/`StoreGlobal`; the VM
+//!   resolves each name to an Association when it installs the code.
+//! - **Doits** are methods named [`DOIT_SELECTOR`] with no arguments that
+//!   answer their last statement's value. Temps declared at the top of a
+//!   [`compile_doit`] input, or between top-level statements of a file, are
+//!   workspace variables: listed in [`DoIt::declared`] (create them, nil,
+//!   if missing) and reached as bindings. An `Eval [ | t | ... ]`'s temps
+//!   are ordinary method temps.
+//! - **Files.** [`parse_file`] answers items in order; each top-level
+//!   statement is its own doit, to be run before the next item is installed.
+//!   [`parse_file_items`] gives the same items one by one with the errors in
+//!   their place, so that the items before a syntax error can still run.
+//!   Methods in class bodies come back as [`MethodSource`] (text, origin,
+//!   [`MethodSyntax`]), already syntax-checked, to be compiled with
+//!   [`compile_method`] once their class exists. [`MethodSource::class_side`]
+//!   is absolute: inside `Foo class extend [ ]` (an [`Extension`] with
+//!   `class_side` set) every method has it set too, and it means "install
+//!   in `Foo class`", never in the metaclass's metaclass. Class-variable
+//!   initialisers are [`SourceText`] for [`compile_doit`].
+//! - **Returns.** `ReturnTop` and its shortcuts in a block are non-local
+//!   returns from the home method; `BlockReturn` ends a block normally.
 #![forbid(unsafe_code)]
 
-pub mod ast;
+mod ast;
 pub mod bytecode;
 pub mod chunk;
 mod class_body;
@@ -20,8 +54,10 @@ mod disasm;
 mod emit;
 mod file;
 mod inline;
+#[cfg(test)]
+mod inline_equivalence_tests;
 mod input;
-pub mod lexer;
+mod lexer;
 mod literal;
 mod parse;
 mod scope;
@@ -42,11 +78,11 @@ lalrpop_util::lalrpop_mod!(
 
 use bumpalo::Bump;
 
-pub use chunk::{parse_chunk_file, split_chunks, Chunk};
+pub use chunk::{is_chunk_format, parse_chunk_file, split_chunks, Chunk};
 pub use code::*;
 pub use diagnostic::Diagnostic;
 pub use disasm::disassemble;
-pub use file::parse_file;
+pub use file::{parse_file, parse_file_items};
 pub use input::{input_status, InputStatus};
 
 use crate::ast::{PragmaNode, Span};
@@ -135,7 +171,21 @@ fn apply_pragmas(
 /// temps are workspace variables: listed in `declared`, reached as bindings.
 pub fn compile_doit(source: &SourceText, scope: &ClassScope) -> Result<DoIt, Vec<Diagnostic>> {
     let map = SourceMap::new(&source.text, &source.origin);
-    let tokens = parse::tokens(&map).map_err(|d| vec![d])?;
+    let mut tokens = parse::tokens(&map).map_err(|d| vec![d])?;
+    // As in GNU Smalltalk, `!` ends a statement as `.` does.
+    let mut depth = 0i32;
+    for t in &mut tokens {
+        match t.tok {
+            lexer::Tok::LParen
+            | lexer::Tok::LBracket
+            | lexer::Tok::LBrace
+            | lexer::Tok::LitArrayOpen
+            | lexer::Tok::ByteArrayOpen => depth += 1,
+            lexer::Tok::RParen | lexer::Tok::RBracket | lexer::Tok::RBrace => depth -= 1,
+            lexer::Tok::Bang if depth == 0 => t.tok = lexer::Tok::Dot,
+            _ => {}
+        }
+    }
     compile_doit_tokens(&map, &tokens, false, &scope.instance_variables)
 }
 
@@ -163,7 +213,11 @@ pub(crate) fn compile_doit_tokens(
         selector: DOIT_SELECTOR,
         map,
     };
-    let span = match (tokens.first(), tokens.last()) {
+    let meaningful = tokens
+        .iter()
+        .rposition(|t| t.tok != lexer::Tok::Dot)
+        .map_or(0, |i| i + 1);
+    let span = match (tokens.first(), tokens[..meaningful].last()) {
         (Some(first), Some(last)) => Span::new(first.start, last.end),
         _ => Span::new(0, 0),
     };

@@ -93,7 +93,9 @@ pub fn number(text: &str) -> Result<Literal, String> {
     if let Some(after_r) = tail.strip_prefix('r') {
         radix = mantissa
             .parse()
-            .map_err(|_| format!("expected a radix from 2 to 36, found {mantissa}"))?;
+            .ok()
+            .filter(|r| (2..=36).contains(r))
+            .ok_or_else(|| format!("expected a radix from 2 to 36, found {mantissa}"))?;
         let after_r = match after_r.strip_prefix('-') {
             Some(r) => {
                 negative = !negative;
@@ -201,7 +203,7 @@ mod tests {
         assert_eq!(number("-16r1F"), Ok(int(-31)));
         assert_eq!(number("2r1010"), Ok(int(10)));
         assert_eq!(number("1e6"), Ok(int(1_000_000)));
-        assert_eq!(number("3.14"), Ok(Literal::Float(3.14)));
+        assert_eq!(number("3.25"), Ok(Literal::Float(3.25)));
         assert_eq!(number("1.0e-10"), Ok(Literal::Float(1.0e-10)));
         assert_eq!(number("2.5e3"), Ok(Literal::Float(2500.0)));
         assert_eq!(number("1.5e300"), Ok(Literal::Float(1.5e300)));
@@ -230,6 +232,8 @@ mod tests {
             })
         );
         assert!(number("1e999999999").is_err());
+        assert!(number("1r0").is_err());
+        assert!(number("99r0").is_err());
         let big = number("123456789012345678901234567890");
         assert!(matches!(big, Ok(Literal::Integer(_))));
     }

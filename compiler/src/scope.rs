@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use crate::ast::{Block, Body, Expr, Message, Name, Span, Stmt};
-use crate::inline::{inline_kind, Inline};
+use crate::inline::inline_kind;
 
 pub type VarId = usize;
 pub type ScopeId = usize;
@@ -244,22 +244,17 @@ impl<'e> Analyzer<'e> {
             }
             return;
         };
-        let looping = matches!(
-            kind,
-            Inline::WhileTrue
-                | Inline::WhileFalse
-                | Inline::WhileTrue0
-                | Inline::WhileFalse0
-                | Inline::ToDo
-                | Inline::TimesRepeat
-        );
+        let inlined = ScopeKind::Inlined {
+            is_loop: kind.is_loop(),
+        };
         match receiver {
-            Expr::Block(b) if looping => self.block(scope, b, ScopeKind::Inlined { is_loop: true }),
+            Expr::Block(b) if kind.inlines_receiver() => self.block(scope, b, inlined),
             _ => self.expr(scope, receiver),
         }
-        for a in message.args {
+        let argc = message.args.len();
+        for (i, a) in message.args.iter().enumerate() {
             match a {
-                Expr::Block(b) => self.block(scope, b, ScopeKind::Inlined { is_loop: looping }),
+                Expr::Block(b) if kind.inlines_argument(i, argc) => self.block(scope, b, inlined),
                 other => self.expr(scope, other),
             }
         }

@@ -44,12 +44,22 @@ impl PartialEq for V {
     }
 }
 
-#[derive(Debug)]
 pub struct Closure {
     code: CompiledCode,
     copied: Vec<V>,
     receiver: V,
     home: usize,
+}
+
+impl std::fmt::Debug for Closure {
+    // Copied values may hold collections that hold this closure.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a closure in {} with {} args",
+            self.code.selector, self.code.num_args
+        )
+    }
 }
 
 pub enum Unwind {
@@ -123,9 +133,9 @@ impl TestVm {
                 let c = Rc::clone(c);
                 self.run(&c.code, c.receiver.clone(), args, c.copied.clone(), c.home)
             }
-            ("+", V::Int(a), [V::Int(b)]) => Ok(V::Int(a + b)),
-            ("-", V::Int(a), [V::Int(b)]) => Ok(V::Int(a - b)),
-            ("*", V::Int(a), [V::Int(b)]) => Ok(V::Int(a * b)),
+            ("+", V::Int(a), [V::Int(b)]) => Ok(V::Int(a.wrapping_add(*b))),
+            ("-", V::Int(a), [V::Int(b)]) => Ok(V::Int(a.wrapping_sub(*b))),
+            ("*", V::Int(a), [V::Int(b)]) => Ok(V::Int(a.wrapping_mul(*b))),
             ("<", V::Int(a), [V::Int(b)]) => Ok(V::Bool(a < b)),
             (">", V::Int(a), [V::Int(b)]) => Ok(V::Bool(a > b)),
             ("<=", V::Int(a), [V::Int(b)]) => Ok(V::Bool(a <= b)),
@@ -152,11 +162,131 @@ impl TestVm {
                 let items: Vec<V> = a.borrow().clone();
                 let mut out = Vec::new();
                 for item in items {
-                    out.push(self.send("value", item, Vec::new())?);
+                    match item {
+                        V::Closure(_) => out.push(self.send("value", item, Vec::new())?),
+                        other => out.push(other),
+                    }
                 }
                 Ok(arr(out))
             }
+            _ => self.control(selector, receiver, args),
+        }
+    }
+
+    /// The control messages the compiler inlines, as real sends: what the
+    /// class library does when they are not inlined.
+    fn control(&mut self, selector: &str, receiver: V, args: Vec<V>) -> Result<V, Unwind> {
+        let err = |m: String| Err(Unwind::Error(m));
+        let arg = |i: usize| args.get(i).cloned().unwrap_or(V::Nil);
+        match (selector, &receiver) {
+            ("ifTrue:", V::Bool(b)) => {
+                if *b {
+                    self.send("value", arg(0), vec![])
+                } else {
+                    Ok(V::Nil)
+                }
+            }
+            ("ifFalse:", V::Bool(b)) => {
+                if *b {
+                    Ok(V::Nil)
+                } else {
+                    self.send("value", arg(0), vec![])
+                }
+            }
+            ("ifTrue:ifFalse:", V::Bool(b)) => {
+                self.send("value", arg(if *b { 0 } else { 1 }), vec![])
+            }
+            ("ifFalse:ifTrue:", V::Bool(b)) => {
+                self.send("value", arg(if *b { 1 } else { 0 }), vec![])
+            }
+            ("and:", V::Bool(b)) => {
+                if *b {
+                    self.send("value", arg(0), vec![])
+                } else {
+                    Ok(V::Bool(false))
+                }
+            }
+            ("or:", V::Bool(b)) => {
+                if *b {
+                    Ok(V::Bool(true))
+                } else {
+                    self.send("value", arg(0), vec![])
+                }
+            }
+            ("whileTrue:" | "whileFalse:" | "whileTrue" | "whileFalse", V::Closure(_)) => {
+                let until = selector.starts_with("whileFalse");
+                loop {
+                    match self.send("value", receiver.clone(), vec![])? {
+                        V::Bool(b) if b != until => {}
+                        V::Bool(_) => return Ok(V::Nil),
+                        other => return err(format!("{other:?} is not a Boolean")),
+                    }
+                    if selector.ends_with(':') {
+                        self.send("value", arg(0), vec![])?;
+                    }
+                }
+            }
+            ("timesRepeat:", V::Int(n)) => {
+                for _ in 0..*n {
+                    self.send("value", arg(0), vec![])?;
+                }
+                Ok(receiver.clone())
+            }
+            ("to:do:" | "to:by:do:", V::Int(start)) => {
+                let (V::Int(stop), step, block) = (
+                    arg(0),
+                    if args.len() == 3 { arg(1) } else { V::Int(1) },
+                    arg(args.len() - 1),
+                ) else {
+                    return err("to:do: limit".into());
+                };
+                let V::Int(step) = step else {
+                    return err("to:by:do: step".into());
+                };
+                let mut i = *start;
+                while (step > 0 && i <= stop) || (step < 0 && i >= stop) {
+                    self.send("value:", block.clone(), vec![V::Int(i)])?;
+                    i += step;
+                }
+                Ok(receiver.clone())
+            }
+            ("ifNil:", r) => {
+                if *r == V::Nil {
+                    self.send("value", arg(0), vec![])
+                } else {
+                    Ok(receiver.clone())
+                }
+            }
+            ("ifNotNil:", r) => {
+                if *r == V::Nil {
+                    Ok(V::Nil)
+                } else {
+                    self.cull(arg(0), receiver.clone())
+                }
+            }
+            ("ifNil:ifNotNil:", r) => {
+                if *r == V::Nil {
+                    self.send("value", arg(0), vec![])
+                } else {
+                    self.cull(arg(1), receiver.clone())
+                }
+            }
+            ("ifNotNil:ifNil:", r) => {
+                if *r == V::Nil {
+                    self.send("value", arg(1), vec![])
+                } else {
+                    self.cull(arg(0), receiver.clone())
+                }
+            }
             _ => err(format!("{receiver:?} does not understand #{selector}")),
+        }
+    }
+
+    /// `aBlock cull: x`: with the argument if the block takes one.
+    fn cull(&mut self, block: V, x: V) -> Result<V, Unwind> {
+        match &block {
+            V::Closure(c) if c.code.num_args == 1 => self.send("value:", block.clone(), vec![x]),
+            _ => self.send("value", block, vec![]),
         }
     }
 
