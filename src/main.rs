@@ -101,6 +101,7 @@ fn report(e: LoadError) -> ExitCode {
     match e {
         LoadError::Halt(Halt::Unhandled) => ExitCode::from(1),
         LoadError::Halt(Halt::Exit(status)) => ExitCode::from(status as u8),
+        LoadError::Halt(Halt::Interrupted) => ExitCode::from(130),
         LoadError::Halt(Halt::Vm(e)) => {
             eprintln!("smalt: {e}");
             ExitCode::from(EXIT_VM_FAILURE)

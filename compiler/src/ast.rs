@@ -262,3 +262,65 @@ pub fn bare_word(word: &str) -> Lit<'_> {
         _ => Lit::BareSymbol(word),
     }
 }
+
+/// How deeply expressions may nest. The passes after parsing recurse over
+/// the tree, so this bounds their stack use; real code stays far below it.
+pub const MAX_NESTING: usize = 256;
+
+/// Finds an expression nested more than [`MAX_NESTING`] deep, without itself
+/// recursing further than that.
+pub fn too_deep(statements: &[Stmt<'_>]) -> Option<Span> {
+    fn stmts(s: &[Stmt<'_>], depth: usize) -> Option<Span> {
+        s.iter().find_map(|st| match st {
+            Stmt::Expr(e) | Stmt::Return(e, _) => expr(e, depth),
+        })
+    }
+    fn expr(e: &Expr<'_>, depth: usize) -> Option<Span> {
+        if depth > MAX_NESTING {
+            return Some(match e {
+                Expr::Variable(n) => n.span,
+                Expr::Literal(l) => l.span,
+                Expr::Send { message, .. } => message.span,
+                Expr::Block(b) => Span::new(b.span.start, b.span.start + 1),
+                Expr::Brace { span, .. } => Span::new(span.start, span.start + 1),
+                Expr::Assign { target, .. } => target.span,
+                Expr::Cascade { parts, .. } => parts
+                    .first()
+                    .and_then(|p| p.first())
+                    .map_or(Span::default(), |m| m.span),
+            });
+        }
+        let d = depth + 1;
+        match e {
+            Expr::Literal(l) => literal_too_deep(l, d),
+            Expr::Variable(_) => None,
+            Expr::Assign { value, .. } => expr(value, d),
+            Expr::Send { receiver, message } => {
+                expr(receiver, d).or_else(|| message.args.iter().find_map(|a| expr(a, d)))
+            }
+            Expr::Cascade { receiver, parts } => expr(receiver, d).or_else(|| {
+                parts
+                    .iter()
+                    .flat_map(|p| p.iter())
+                    .flat_map(|m| m.args.iter())
+                    .find_map(|a| expr(a, d))
+            }),
+            Expr::Block(b) => stmts(b.body, d),
+            Expr::Brace { elements, .. } => elements.iter().find_map(|el| expr(el, d)),
+        }
+    }
+    stmts(statements, 0)
+}
+
+/// Finds a literal array nested more than [`MAX_NESTING`] deep.
+pub fn literal_too_deep(l: &LitNode<'_>, depth: usize) -> Option<Span> {
+    if depth > MAX_NESTING {
+        return Some(l.span);
+    }
+    match l.lit {
+        Lit::Array(items) | Lit::ByteArray(items) => {
+            items.iter().find_map(|i| literal_too_deep(i, depth + 1))
+        }
+        _ => None,
+    }
+}

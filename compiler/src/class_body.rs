@@ -30,6 +30,11 @@ impl FileParser<'_, '_> {
             let t = |k: usize| if i + k < end { self.tok(i + k) } else { None };
             i = match (t(0), t(1), t(2)) {
                 (Some(Tok::Dot), ..) => i + 1,
+                // `| aBoolean [` and `< aMagnitude [` are binary methods, not
+                // a variable declaration or a pragma.
+                (Some(Tok::Bar | Tok::Lt), Some(Tok::Ident(_)), Some(Tok::LBracket)) => {
+                    self.method(i, end, class_side, &mut body)
+                }
                 (Some(Tok::Bar), ..) => self.variable_declaration(i, end, &mut body, class_side),
                 (Some(Tok::Lt), ..) => self.class_pragma(i, end, &mut body),
                 (Some(Tok::Ident(name)), Some(Tok::Assign), _) => {

@@ -56,7 +56,11 @@ pub enum Literal {
     Float(f64),
     /// `3.14s2`: the exact value `numerator / denominator` (reduced, positive
     /// denominator), printed with `scale` decimal places.
-    ScaledDecimal { numerator: BigInt, denominator: BigInt, scale: u32 },
+    ScaledDecimal {
+        numerator: BigInt,
+        denominator: BigInt,
+        scale: u32,
+    },
     Character(char),
     String(String),
     Symbol(String),

@@ -13,6 +13,8 @@ pub mod chunk;
 mod class_body;
 pub mod code;
 mod codegen;
+#[cfg(test)]
+mod codegen_tests;
 pub mod diagnostic;
 mod disasm;
 mod emit;
@@ -24,6 +26,8 @@ mod literal;
 mod parse;
 mod scope;
 mod source_map;
+#[cfg(test)]
+mod test_vm;
 
 lalrpop_util::lalrpop_mod!(
     #[allow(

@@ -35,7 +35,37 @@ pub fn method<'a>(
         MethodSyntax::Classic => grammar::MethodClassicParser::new().parse(arena, triples(tokens)),
         MethodSyntax::Bracket => grammar::MethodBracketParser::new().parse(arena, triples(tokens)),
     };
-    result.map_err(|e| diagnose(map, tokens, e, syntax == MethodSyntax::Bracket))
+    let method = result.map_err(|e| diagnose(map, tokens, e, syntax == MethodSyntax::Bracket))?;
+    check_nesting(map, method.body.statements)?;
+    for p in method.body.pragmas {
+        if let Some(span) = p
+            .args
+            .iter()
+            .find_map(|a| crate::ast::literal_too_deep(a, 0))
+        {
+            return Err(map.diagnostic(
+                span,
+                "expected literal arrays nested at most 256 deep, found deeper nesting here",
+            ));
+        }
+    }
+    Ok(method)
+}
+
+fn check_nesting(
+    map: &SourceMap<'_>,
+    statements: &[crate::ast::Stmt<'_>],
+) -> Result<(), Diagnostic> {
+    match crate::ast::too_deep(statements) {
+        Some(span) => Err(map.diagnostic(
+            span,
+            format!(
+                "expected expressions nested at most {} deep, found deeper nesting here; split it up with temps",
+                crate::ast::MAX_NESTING
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Parses temps and statements (a doit) from `tokens` (all of them).
@@ -44,9 +74,11 @@ pub fn doit_body<'a>(
     map: &SourceMap<'a>,
     tokens: &[Token<'a>],
 ) -> Result<Body<'a>, Diagnostic> {
-    grammar::DoItBodyParser::new()
+    let body = grammar::DoItBodyParser::new()
         .parse(arena, triples(tokens))
-        .map_err(|e| diagnose(map, tokens, e, false))
+        .map_err(|e| diagnose(map, tokens, e, false))?;
+    check_nesting(map, body.statements)?;
+    Ok(body)
 }
 
 fn opener_name(opener: Tok<'_>, is_method_body: bool) -> (&'static str, &'static str) {
@@ -102,7 +134,7 @@ fn diagnose<'a>(
     error: GrammarError<'a>,
     bracket_method: bool,
 ) -> Diagnostic {
-    let (span, found, expected, index) = match error {
+    let (span, found, expected, index, found_tok) = match error {
         ParseError::User { error } => return map.diagnostic(error.span, error.message),
         ParseError::InvalidToken { location } => {
             return map.diagnostic(Span::new(location, location + 1), "unexpected input");
@@ -123,7 +155,13 @@ fn diagnose<'a>(
                 .iter()
                 .position(|t| t.start == lo)
                 .unwrap_or(tokens.len());
-            (Span::new(lo, hi), tok.describe(), expected, index)
+            (
+                Span::new(lo, hi),
+                tok.describe(),
+                expected,
+                index,
+                Some(tok),
+            )
         }
         ParseError::UnrecognizedEof { location, expected } => {
             let at = tokens.last().map_or(location, |t| t.end);
@@ -132,6 +170,7 @@ fn diagnose<'a>(
                 "end of input".to_string(),
                 expected,
                 tokens.len(),
+                None,
             )
         }
     };
@@ -178,7 +217,12 @@ fn diagnose<'a>(
                     .iter()
                     .any(|e| e.trim_matches('"') == closer.trim_matches('\''))
             });
+            let stray_closer = matches!(found_tok, Some(Tok::RBracket | Tok::RParen | Tok::RBrace))
+                && open.is_empty();
             match closer_expected {
+                _ if stray_closer => {
+                    format!("found {found} but nothing is open here for it to close; remove it or add the opening bracket")
+                }
                 Some(o) => {
                     let (closer, what) = opener_name(o.tok, bracket_method && open.len() == 1);
                     let position = map.position(o.start);

@@ -444,6 +444,11 @@ impl ObjectMemory {
             desc.primitive as usize,
         );
         self.heap.store(method, code::HEADER, Oop::small_integer(header));
+        // The heap zeroes code objects; every pointer slot must hold an object.
+        let nil = self.nil();
+        for slot in 1..=pointer_slots {
+            self.heap.store(method, slot, nil);
+        }
         let start = (1 + pointer_slots) * 8;
         self.heap.bytes_mut(method)[start..start + desc.bytecodes.len()].copy_from_slice(&desc.bytecodes);
 

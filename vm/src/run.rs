@@ -54,6 +54,7 @@ impl fmt::Display for LoadError {
             LoadError::Halt(Halt::Unhandled) => write!(f, "stopped by an unhandled exception"),
             LoadError::Halt(Halt::Exit(status)) => write!(f, "exited with status {status}"),
             LoadError::Halt(Halt::Vm(e)) => write!(f, "{e}"),
+            LoadError::Halt(Halt::Interrupted) => write!(f, "interrupted"),
         }
     }
 }
@@ -71,6 +72,29 @@ impl Vm {
         }
         self.flush_stdout();
         Ok(())
+    }
+
+    /// Runs source as the REPL reads it: statements and class definitions in
+    /// order; answers the value of the last statement, if the last item was
+    /// statements.
+    ///
+    /// # GC
+    /// Runs Smalltalk code, so collects.
+    pub fn run_source(&mut self, source: &str, label: &str) -> Result<Option<Oop>, LoadError> {
+        let origin = Origin { name: label.to_string(), first_line: 1, first_column: 1 };
+        let items = smalt_compiler::parse_file(source, &origin).map_err(LoadError::Syntax)?;
+        let mut last = None;
+        for item in items {
+            last = match item {
+                Item::DoIt(doit) => Some(self.run_doit(&doit, label)?),
+                other => {
+                    self.run_item(other, label)?;
+                    None
+                }
+            };
+        }
+        self.flush_stdout();
+        Ok(last)
     }
 
     /// `Smalltalk fileIn:` from running code: the evaluation in progress is

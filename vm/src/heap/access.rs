@@ -26,11 +26,14 @@ impl Heap {
     }
 
     /// Replaces a heap object's header word (class changes, immutability).
-    /// The slot-count field must not change.
+    /// The slot-count field must not change; the remembered bit belongs to
+    /// the collector and is kept as it is, whatever `h` says.
     #[inline]
     pub fn set_header(&mut self, oop: Oop, h: Header) {
-        debug_assert!(h.num_slots_field() == self.header(oop).num_slots_field());
-        self.region.write(oop.offset(), h.0);
+        let current = self.header(oop);
+        debug_assert!(h.num_slots_field() == current.num_slots_field());
+        self.region
+            .write(oop.offset(), h.with_remembered(current.is_remembered()).0);
     }
 
     /// The class index of any `Oop`; immediates answer

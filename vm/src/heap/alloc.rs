@@ -15,17 +15,25 @@ use super::header::{Format, Header, OVERFLOW_SLOTS};
 use super::layout::{object_bytes, overflow_word};
 use super::{Heap, Oop, NIL};
 
+/// More slots than any reservation could hold (2^40 words = 8 TiB); keeps
+/// size arithmetic far from overflow.
+const MAX_SLOTS: usize = 1 << 40;
+
 impl Heap {
     /// A new object, normally in eden: pointer slots hold `nil`, other bodies
     /// are zero (a code object's slot 0 is SmallInteger 0: no literals yet).
     /// Its identity hash is a fresh nonzero 22-bit number.
     ///
     /// Answers `None` only when the heap is exhausted (old space has reached
-    /// its limit); a full collection may make room again.
+    /// its limit); `needs_collection` is then true, and a full collection at
+    /// the next safe point may make room again.
     ///
     /// # GC
     /// Never collects and never moves anything.
     pub fn allocate(&mut self, class_index: u32, format: Format, num_slots: usize) -> Option<Oop> {
+        if num_slots > MAX_SLOTS {
+            return None;
+        }
         let bytes = object_bytes(num_slots);
         if bytes > self.big_object_bytes || self.old_top > self.old_limit {
             return self.allocate_old(class_index, format, num_slots);
@@ -52,6 +60,9 @@ impl Heap {
         format: Format,
         num_slots: usize,
     ) -> Option<Oop> {
+        if num_slots > MAX_SLOTS {
+            return None;
+        }
         let bytes = object_bytes(num_slots);
         let start = self.old_top;
         if start.checked_add(bytes)? > self.old_limit {
@@ -85,6 +96,10 @@ impl Heap {
         format: Format,
         num_slots: usize,
     ) -> Oop {
+        debug_assert!(
+            format != Format::Forwarded,
+            "only the scavenger forwards objects"
+        );
         let mut h = start;
         let field = if num_slots >= OVERFLOW_SLOTS as usize {
             self.region.write(start, overflow_word(num_slots));
@@ -216,5 +231,7 @@ mod tests {
         }
         assert!(count > 10);
         assert!(heap.allocate(5, Format::Fixed, 1).is_some() || heap.needs_collection());
+        assert_eq!(heap.allocate(5, Format::Indexable, usize::MAX), None);
+        assert_eq!(heap.allocate_old(5, Format::Indexable, 1 << 50), None);
     }
 }

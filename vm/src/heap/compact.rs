@@ -46,6 +46,8 @@ struct Compactor<'h> {
     weak: Vec<usize>,
     /// Live words in the blocks before each block.
     block_live: Vec<u64>,
+    /// Everything below this offset is live and stays where it is.
+    dense_end: usize,
 }
 
 #[inline]
@@ -111,7 +113,8 @@ impl Compactor<'_> {
         }
     }
 
-    /// Fills `block_live` and answers the total of live words.
+    /// Fills `block_live`, finds the dense prefix, and answers the total of
+    /// live words.
     fn count_blocks(&mut self) -> usize {
         self.block_live.clear();
         let mut total = 0u64;
@@ -119,6 +122,20 @@ impl Compactor<'_> {
             self.block_live.push(total);
             total += u64::from(word.count_ones());
         }
+        // Word 0 (the marker) counts as live here: it never moves either.
+        let word = |i: usize| {
+            if i == 0 {
+                self.bits[0] | 1
+            } else {
+                self.bits[i]
+            }
+        };
+        let first_dead = (0..self.bits.len())
+            .find(|&i| word(i) != !0)
+            .map_or(64 * self.bits.len(), |i| {
+                64 * i + (!word(i)).trailing_zeros() as usize
+            });
+        self.dense_end = 8 * first_dead;
         total as usize
     }
 
@@ -132,7 +149,7 @@ impl Compactor<'_> {
 
     #[inline]
     fn forward(&self, oop: Oop) -> Oop {
-        if oop.is_object() {
+        if oop.is_object() && oop.offset() >= self.dense_end {
             Oop::from_offset(self.new_offset(oop.offset()))
         } else {
             oop
@@ -152,7 +169,7 @@ impl Compactor<'_> {
             for i in 0..n {
                 let at = h + 8 + 8 * i;
                 let value = Oop::from_bits(self.heap.region.read(at));
-                if value.is_object() {
+                if value.is_object() && value.offset() >= self.dense_end {
                     debug_assert!(self.is_marked(value.offset()), "live ref to dead {value:?}");
                     self.heap.region.write(at, self.forward(value).bits());
                 }
@@ -160,9 +177,10 @@ impl Compactor<'_> {
         }
     }
 
-    /// Moves every live object to its new offset, lowest first.
+    /// Moves every live object above the dense prefix to its new offset,
+    /// lowest first.
     fn slide(&mut self, old_top: usize) {
-        let mut start = 8;
+        let mut start = self.dense_end.clamp(8, old_top.max(8));
         while start < old_top {
             let h = self.heap.header_from_start(start);
             let end = self.heap.end_of(h);
@@ -200,6 +218,7 @@ impl Heap {
             stack: Vec::new(),
             weak: Vec::new(),
             block_live: Vec::new(),
+            dense_end: 0,
         };
 
         roots.visit(&mut |slot: &mut Oop| c.mark(*slot));

@@ -55,7 +55,12 @@
 //! * *Stress* ([`HeapConfig::gc_stress`]): `needs_collection` is always true;
 //!   every `collect` scavenges and verifies the young part; every 100th
 //!   (see [`Heap::set_stress_full_every`]) runs a full collection and a full
-//!   verification. A failed verification in stress mode panics: it is a VM bug.
+//!   verification (or sooner, if old space passes its threshold). A failed
+//!   verification in stress mode panics: it is a VM bug.
+//!   Cost: a scavenge of a small nursery is a few microseconds; a full
+//!   collection plus full verification of a 10 MB old space about 10 ms
+//!   (release build), so 100k safe points over a 10 MB world take ~10 s and
+//!   over a 2 MB world ~2 s. Raise the interval for long stress runs.
 
 mod access;
 mod alloc;
@@ -165,6 +170,10 @@ pub struct HeapStats {
 
 /// The references the VM holds outside the heap: visited, and updated in
 /// place, by every collection.
+///
+/// # GC
+/// These are the *only* references outside the heap that survive a safe
+/// point: an `Oop` kept anywhere else in Rust across a collection is stale.
 pub trait Roots {
     /// Calls `visitor` once on every root slot; immediates may be included.
     fn visit(&mut self, visitor: &mut dyn FnMut(&mut Oop));
@@ -321,7 +330,7 @@ impl Heap {
     pub fn collect(&mut self, roots: &mut dyn Roots) {
         if self.gc_stress {
             self.stress_count += 1;
-            if self.stress_count >= self.stress_full_every {
+            if self.stress_count >= self.stress_full_every || self.old_top > self.old_threshold {
                 self.stress_count = 0;
                 self.full_collect(roots);
                 if let Err(e) = self.verify(roots) {
@@ -352,7 +361,10 @@ impl Heap {
     }
 
     /// The bytes of old space (marker word included) as they lie in memory:
-    /// exactly what an image file stores.
+    /// exactly what an image file stores, and what [`Heap::with_file`] maps
+    /// back. Save it only right after [`Heap::full_collect`]: then the nursery
+    /// is empty and no header carries the remembered bit, which a booted heap
+    /// (whose remembered set starts empty) relies on.
     pub fn old_space_bytes(&self) -> &[u8] {
         &self.region.bytes()[..self.old_top]
     }
@@ -400,5 +412,191 @@ pub(crate) mod testing {
         if let Err(e) = heap.verify(roots) {
             panic!("verify: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{check, heap_with, small_heap};
+    use super::*;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn old_space_maps_back_from_a_file_at_the_same_offsets() {
+        let mut heap = small_heap();
+        let a = heap.allocate_old(7, Format::Fixed, 2).expect("room");
+        let s = heap.allocate_bytes(8, b"saved").expect("room");
+        heap.store(a, 0, s);
+        heap.store(a, 1, TRUE);
+        let mut roots = vec![a];
+        heap.full_collect(&mut roots);
+        let (a, s) = (roots[0], heap.fetch(roots[0], 0));
+        let hash = heap.identity_hash(s);
+        let path = std::env::temp_dir().join(format!("smalt-heap-{}.img", std::process::id()));
+        let page = vec![0u8; 4096]; // stands in for the image header page
+        let mut file = std::fs::File::create(&path).expect("create");
+        file.write_all(&page).expect("write");
+        file.write_all(heap.old_space_bytes()).expect("write");
+        drop(file);
+        let file = std::fs::File::open(&path).expect("open");
+        let len = heap.stats().old_used;
+        let map = FileMapping {
+            fd: file.as_raw_fd(),
+            file_offset: 4096,
+            len,
+        };
+        let config = HeapConfig {
+            max_heap: 64 << 20,
+            eden_bytes: 256 << 10,
+            gc_stress: false,
+        };
+        let mut booted = Heap::with_file(config, Some(map)).expect("boot");
+        drop(file);
+        let _ = std::fs::remove_file(&path);
+        let mut roots = vec![a];
+        check(&booted, &mut roots);
+        assert_eq!(booted.bytes(booted.fetch(a, 0)), b"saved");
+        assert_eq!(booted.identity_hash(s), hash);
+        assert_eq!(booted.fetch(a, 1), TRUE);
+        let young = booted.allocate(9, Format::Fixed, 1).expect("room");
+        booted.store(a, 1, young);
+        booted.full_collect(&mut roots);
+        check(&booted, &mut roots);
+        assert_eq!(booted.stats().old_used, len + 16);
+    }
+
+    /// A random object graph, mutated and collected at random, must keep
+    /// exactly the shape a plain Rust model of it has.
+    #[test]
+    fn random_graphs_survive_every_kind_of_collection() {
+        const ROOTS: usize = 40;
+        const REFS: usize = 3;
+        let mut heap = heap_with(HeapConfig {
+            max_heap: 64 << 20,
+            eden_bytes: 64 << 10,
+            gc_stress: false,
+        });
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut rand = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        // model[id] = the ids slots 1..=REFS refer to.
+        let mut model: Vec<[Option<usize>; REFS]> = Vec::new();
+        let mut model_roots: Vec<Option<usize>> = vec![None; ROOTS];
+        let mut roots: Vec<Oop> = vec![NIL; ROOTS];
+        let id_of = |heap: &Heap, o: Oop| heap.fetch(o, 0).as_small_integer() as usize;
+        for step in 0..20_000 {
+            let i = rand(ROOTS);
+            let j = rand(ROOTS);
+            match rand(10) {
+                0..=2 => {
+                    let slots = [REFS + 1, REFS + 1, REFS + 1, 300][rand(4)];
+                    let format = [Format::Fixed, Format::Indexable][rand(2)];
+                    let o = if rand(5) == 0 {
+                        heap.allocate_old(9, format, slots)
+                    } else {
+                        heap.allocate(9, format, slots)
+                    }
+                    .expect("room");
+                    heap.store(o, 0, Oop::small_integer(model.len() as i64));
+                    model.push([None; REFS]);
+                    roots[i] = o;
+                    model_roots[i] = Some(model.len() - 1);
+                }
+                3..=6 => {
+                    if let Some(holder) = model_roots[i] {
+                        let k = rand(REFS);
+                        heap.store(roots[i], 1 + k, roots[j]);
+                        model[holder][k] = model_roots[j];
+                    }
+                }
+                7..=8 => {
+                    if let Some(holder) = model_roots[i] {
+                        let k = rand(REFS);
+                        let target = heap.fetch(roots[i], 1 + k);
+                        roots[j] = target;
+                        model_roots[j] = model[holder][k];
+                    }
+                }
+                _ => {
+                    roots[i] = NIL;
+                    model_roots[i] = None;
+                }
+            }
+            if step % 97 == 0 {
+                heap.scavenge(&mut roots);
+            } else if step % 1013 == 0 {
+                heap.full_collect(&mut roots);
+            } else if heap.needs_collection() {
+                heap.collect(&mut roots);
+            }
+            if step % 500 == 0 {
+                check(&heap, &mut roots);
+                // Compare everything reachable, breadth first.
+                let mut seen = std::collections::HashSet::new();
+                let mut queue: Vec<(Oop, usize)> = roots
+                    .iter()
+                    .zip(&model_roots)
+                    .filter_map(|(&o, &m)| m.map(|m| (o, m)))
+                    .collect();
+                while let Some((o, id)) = queue.pop() {
+                    assert_eq!(id_of(&heap, o), id);
+                    if !seen.insert(id) {
+                        continue;
+                    }
+                    for (k, &expected) in model[id].iter().enumerate() {
+                        let target = heap.fetch(o, 1 + k);
+                        match expected {
+                            Some(t) => queue.push((target, t)),
+                            None => assert_eq!(target, NIL),
+                        }
+                    }
+                }
+            }
+        }
+        assert!(heap.stats().scavenges > 200 && heap.stats().full_collections >= 19);
+    }
+
+    /// `cargo test -p smalt-vm stress_cost -- --ignored --nocapture`
+    #[test]
+    #[ignore = "timing, run by hand"]
+    fn stress_cost_of_a_hundred_thousand_safe_points() {
+        let config = HeapConfig {
+            gc_stress: true,
+            ..HeapConfig::default()
+        };
+        let mut heap = heap_with(config);
+        // A world-sized old space: 200k objects, ~8 MB.
+        let world = heap
+            .allocate_old(5, Format::Indexable, 200_000)
+            .expect("room");
+        for i in 0..200_000 {
+            let o = heap.allocate_old(5, Format::Fixed, 4).expect("room");
+            heap.store(world, i, o);
+        }
+        let mut roots = vec![world, NIL];
+        let started = std::time::Instant::now();
+        for i in 0..100_000 {
+            for _ in 0..10 {
+                let o = heap.allocate(5, Format::Fixed, 3).expect("room");
+                heap.store(o, 0, roots[1]);
+                if i % 7 == 0 {
+                    roots[1] = o;
+                }
+            }
+            if i % 1000 == 0 {
+                roots[1] = NIL;
+            }
+            heap.collect(&mut roots);
+        }
+        println!(
+            "100k stress collections: {:?}; {:?}",
+            started.elapsed(),
+            heap.stats()
+        );
     }
 }

@@ -82,13 +82,15 @@ impl Vm {
                 }
                 Opcode::PushRemoteTemp => {
                     let index = ext | self.next_byte() as usize;
-                    let vector = self.temp(self.next_byte() as usize);
+                    let vector_index = self.next_byte() as usize;
+                    let vector = self.temp(vector_index);
                     let value = self.mem.heap.fetch(vector, index);
                     self.push(value);
                 }
                 Opcode::StoreRemoteTemp | Opcode::PopIntoRemoteTemp => {
                     let index = ext | self.next_byte() as usize;
-                    let vector = self.temp(self.next_byte() as usize);
+                    let vector_index = self.next_byte() as usize;
+                    let vector = self.temp(vector_index);
                     let value = if op == Opcode::PopIntoRemoteTemp { self.pop() } else { self.top() };
                     self.mem.heap.store(vector, index, value);
                 }
@@ -160,7 +162,7 @@ impl Vm {
                     let offset = self.jump_offset();
                     self.ip = (self.ip as isize + offset) as usize;
                     if offset < 0 {
-                        self.safe_point();
+                        self.safe_point()?;
                     }
                 }
                 Opcode::JumpIfTrue | Opcode::JumpIfFalse => {
@@ -171,7 +173,7 @@ impl Vm {
                     if condition == when {
                         self.ip = (self.ip as isize + offset) as usize;
                         if offset < 0 {
-                            self.safe_point();
+                            self.safe_point()?;
                         }
                     } else if condition != other {
                         // Back up to the jump, so the answer of mustBeBoolean is tested again.

@@ -59,11 +59,6 @@ impl Vm {
         byte
     }
 
-    /// The number of bytecodes in the active method.
-    pub(crate) fn code_len(&self) -> usize {
-        self.mem.heap.bytes(self.method).len() - self.code_base
-    }
-
     #[inline]
     pub(crate) fn literal(&self, index: usize) -> Oop {
         self.mem.heap.fetch(self.method, code::FIRST_LITERAL + index)

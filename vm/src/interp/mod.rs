@@ -14,8 +14,11 @@ mod execute;
 mod frame;
 mod returns;
 mod send;
+mod walkback;
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use crate::heap::{Heap, HeapConfig, Oop, Roots};
 use crate::objects::layout::special;
@@ -33,6 +36,8 @@ pub enum Halt {
     Exit(i32),
     /// A failure of the VM itself.
     Vm(VmError),
+    /// The interrupt flag was set (Ctrl-C); the walkback was written to stderr.
+    Interrupted,
 }
 
 impl From<VmError> for Halt {
@@ -89,6 +94,9 @@ pub struct Vm {
     /// When the VM started: the epoch of `Time millisecondClockValue`.
     pub(crate) clock_start: std::time::Instant,
     pub(crate) stdout: io::BufWriter<io::Stdout>,
+    /// Set from another thread (a signal handler) to interrupt the running
+    /// code at its next safe point.
+    pub(crate) interrupt: Arc<AtomicBool>,
 }
 
 struct VmRoots<'a> {
@@ -126,6 +134,7 @@ impl Vm {
             options,
             clock_start: std::time::Instant::now(),
             stdout: io::BufWriter::with_capacity(1 << 16, io::stdout()),
+            interrupt: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -181,6 +190,17 @@ impl Vm {
         } else {
             self.load_context(ctx);
         }
+    }
+
+    /// A flag that, once set (from any thread, e.g. on Ctrl-C), stops the
+    /// running evaluation at its next safe point with [`Halt::Interrupted`].
+    pub fn interrupt_handle(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.interrupt)
+    }
+
+    /// Whether an interrupt is pending; clears it.
+    pub(crate) fn take_interrupt(&self) -> bool {
+        self.interrupt.swap(false, Ordering::Relaxed)
     }
 
     /// Writes bytes to standard output, in order with what Smalltalk writes there.

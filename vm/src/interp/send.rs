@@ -4,7 +4,7 @@
 
 use super::{Halt, Vm};
 use crate::heap::{Format, Oop};
-use crate::objects::layout::{class, closure, code, context, message, special, KnownClass};
+use crate::objects::layout::{closure, code, context, message, special, KnownClass};
 use crate::prims::{self, PrimError};
 use crate::VmError;
 
@@ -170,7 +170,7 @@ impl Vm {
         heap.store(ctx, context::RECEIVER, receiver);
         self.load_context(ctx);
         self.depth += 1;
-        self.safe_point();
+        self.safe_point()?;
         if self.depth > self.depth_limit {
             // Room to handle the error; restored once the chain is short again.
             self.depth_limit = self.depth + 10_000;
@@ -184,11 +184,18 @@ impl Vm {
     ///
     /// # GC
     /// A safe point.
+    /// Also where an interrupt stops the running code.
     #[inline]
-    pub(crate) fn safe_point(&mut self) {
+    pub(crate) fn safe_point(&mut self) -> Result<(), Halt> {
         if self.mem.heap.needs_collection() {
             self.collect_garbage();
         }
+        if self.interrupt.load(std::sync::atomic::Ordering::Relaxed) && self.take_interrupt() {
+            self.flush_stdout();
+            self.write_walkback_to_stderr("Interrupted");
+            return Err(Halt::Interrupted);
+        }
+        Ok(())
     }
 
     /// Activates a block closure with `argc` arguments on the stack (the
@@ -247,9 +254,7 @@ impl Vm {
                 self.mem.string_value(selector).unwrap_or_default()
             ))));
         };
-        self.push(receiver);
-        self.push(msg);
-        self.activate_method(method, 1)
+        self.activate_with(method, receiver, &[msg])
     }
 
     /// Sends a message the VM sends on its own (the selector is a special
@@ -270,6 +275,16 @@ impl Vm {
                 self.mem.string_value(selector).unwrap_or_default()
             ))));
         };
+        self.activate_with(method, receiver, args)
+    }
+
+    /// Activates `method` with a receiver and arguments given from Rust
+    /// rather than on the stack; its answer is pushed on the active
+    /// context's stack when it returns.
+    ///
+    /// # GC
+    /// A safe point.
+    pub(crate) fn activate_with(&mut self, method: Oop, receiver: Oop, args: &[Oop]) -> Result<(), Halt> {
         let header = self.code_header(method);
         let num_temps = code::num_temps(header);
         let frame = num_temps + code::max_stack(header);
@@ -279,10 +294,5 @@ impl Vm {
         }
         let nil = self.mem.nil();
         self.enter_new_context(ctx, method, receiver, nil, num_temps)
-    }
-
-    /// The instance spec of a class as the VM reads it.
-    pub(crate) fn class_format(&self, cls: Oop) -> i64 {
-        self.mem.heap.fetch(cls, class::FORMAT).to_small_integer().unwrap_or(0)
     }
 }

@@ -11,6 +11,7 @@ pub mod control;
 pub mod float;
 pub mod index;
 pub mod integer;
+pub mod number_text;
 pub mod object;
 pub mod string;
 pub mod system;
