@@ -564,4 +564,77 @@ mod tests {
             );
         }
     }
+
+    // ----- the primitives, on a real stack -----
+
+    use crate::heap::{FALSE, NIL, TRUE};
+    use crate::prims::integer::tests::{run, test_vm};
+
+    fn si(value: i64) -> Oop {
+        Oop::small_integer(value)
+    }
+
+    #[test]
+    fn float_primitives_succeed_and_fail() {
+        let mut vm = test_vm();
+        let half = vm.mem.new_float(0.5).expect("room");
+        let sum = run(&mut vm, 50, &[half, si(1)]).expect("+");
+        assert_eq!(vm.mem.float_value(sum), Some(1.5));
+        let big = vm
+            .mem
+            .new_integer(&(BigInt::from(1) << 70u32))
+            .expect("room");
+        let product = run(&mut vm, 58, &[half, big]).expect("*");
+        assert_eq!(vm.mem.float_value(product), Some(2f64.powi(69)));
+        assert_eq!(run(&mut vm, 52, &[half, big]), Some(TRUE));
+        assert_eq!(run(&mut vm, 56, &[half, half]), Some(TRUE));
+        assert_eq!(run(&mut vm, 56, &[half, si(0)]), Some(FALSE));
+        assert_eq!(run(&mut vm, 56, &[half, NIL]), None);
+        assert_eq!(run(&mut vm, 57, &[half, NIL]), None);
+        assert_eq!(run(&mut vm, 50, &[si(1), half]), None);
+        assert_eq!(run(&mut vm, 59, &[half, si(0)]), None);
+        assert_eq!(run(&mut vm, 60, &[half]), Some(si(0)));
+        assert_eq!(run(&mut vm, 79, &[half]), Some(si(1)));
+        assert_eq!(run(&mut vm, 62, &[half]), Some(si(-1)));
+        assert_eq!(
+            run(&mut vm, 64, &[half]).map(|r| vm.mem.float_value(r)),
+            Some(Some(0.5f64.sqrt()))
+        );
+        let huge = vm.mem.new_float(1e30).expect("room");
+        let truncated = run(&mut vm, 60, &[huge]).expect("truncated");
+        assert_eq!(vm.mem.integer_value(truncated), float_truncated(1e30));
+        let infinity = vm.mem.new_float(f64::INFINITY).expect("room");
+        assert_eq!(run(&mut vm, 60, &[infinity]), None);
+        assert_eq!(run(&mut vm, 71, &[infinity]), None);
+        let minus = vm.mem.new_float(-1.0).expect("room");
+        assert_eq!(run(&mut vm, 64, &[minus]), None);
+        assert_eq!(run(&mut vm, 68, &[minus]), None);
+        let one = vm.mem.new_float(1.0).expect("room");
+        assert_eq!(run(&mut vm, 74, &[one]), Some(si(1)));
+        let text = run(&mut vm, 70, &[half]).expect("printString");
+        assert_eq!(vm.mem.string_value(text).as_deref(), Some("0.5"));
+        let text = run(&mut vm, 70, &[infinity]).expect("printString");
+        assert_eq!(vm.mem.string_value(text).as_deref(), Some("Float infinity"));
+    }
+
+    #[test]
+    fn as_number_reads_integers_floats_or_nil() {
+        let mut vm = test_vm();
+        let mut read = |text: &str| {
+            let string = vm.mem.new_string(text).expect("room");
+            run(&mut vm, 125, &[string])
+                .map(|r| (r, vm.mem.float_value(r), vm.mem.integer_value(r)))
+        };
+        assert_eq!(read(" 42 ").map(|r| r.0), Some(si(42)));
+        assert_eq!(read("16r-1F").map(|r| r.0), Some(si(-31)));
+        assert_eq!(read("abc").map(|r| r.0), Some(NIL));
+        assert_eq!(read("2.5e3").and_then(|r| r.1), Some(2500.0));
+        assert_eq!(
+            read("1e30").and_then(|r| r.2),
+            Some(BigInt::from(10).pow(30u32))
+        );
+        assert_eq!(read("3.14s2"), None);
+        assert_eq!(read("1e-2"), None);
+        assert_eq!(run(&mut vm, 125, &[si(3)]), None);
+    }
 }

@@ -325,7 +325,7 @@ pub fn large_integer(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use num_traits::Pow;
 
@@ -580,5 +580,154 @@ mod tests {
         }
         assert_eq!(IntegerOp::of(P::SmallIntegerAsFloat), None);
         assert_eq!(IntegerOp::of(P::IntegerHash), None);
+    }
+
+    // ----- the primitives, on a real stack -----
+
+    use crate::heap::{Format, HeapConfig, FALSE, NIL, TRUE};
+    use crate::interp::VmOptions;
+    use crate::objects::layout::{context, KnownClass};
+    use crate::objects::memory::tests::memory;
+    use crate::prims::dispatch;
+
+    /// A VM whose active context is a bare stack, over a memory with no classes.
+    pub(crate) fn test_vm() -> Vm {
+        let options = VmOptions {
+            heap: HeapConfig {
+                max_heap: 64 << 20,
+                ..HeapConfig::default()
+            },
+            ..VmOptions::default()
+        };
+        let mut vm = Vm::with_heap(options).expect("heap");
+        vm.mem = memory();
+        vm.ctx = vm
+            .mem
+            .allocate(
+                KnownClass::Context,
+                Format::FixedIndexable,
+                context::FIRST_TEMP + 8,
+            )
+            .expect("room");
+        vm.sp = 0;
+        vm
+    }
+
+    /// Runs primitive `number` on `operands` (the receiver first): its
+    /// answer, or None when it fails, which must leave the stack as it was.
+    pub(crate) fn run(vm: &mut Vm, number: usize, operands: &[Oop]) -> Option<Oop> {
+        vm.sp = 0;
+        for operand in operands {
+            vm.push(*operand);
+        }
+        let argc = operands.len() - 1;
+        match dispatch(vm, number, argc) {
+            Ok(()) => {
+                assert_eq!(vm.sp, 1, "primitive {number} answers one value");
+                Some(vm.stack_value(0))
+            }
+            Err(PrimError::Fail) => {
+                assert_eq!(
+                    vm.sp,
+                    operands.len(),
+                    "primitive {number} failed but changed the stack"
+                );
+                for (i, operand) in operands.iter().enumerate() {
+                    assert_eq!(
+                        vm.stack_value(argc - i),
+                        *operand,
+                        "primitive {number} failed but changed the stack"
+                    );
+                }
+                None
+            }
+            Err(PrimError::Halt(halt)) => panic!("primitive {number} halted: {halt:?}"),
+        }
+    }
+
+    fn si(value: i64) -> Oop {
+        Oop::small_integer(value)
+    }
+
+    #[test]
+    fn small_integer_primitives_succeed_and_fail() {
+        let mut vm = test_vm();
+        assert_eq!(run(&mut vm, 1, &[si(3), si(4)]), Some(si(7)));
+        assert_eq!(run(&mut vm, 1, &[si(SMALL_MAX), si(1)]), None);
+        assert_eq!(run(&mut vm, 2, &[si(SMALL_MIN), si(1)]), None);
+        assert_eq!(run(&mut vm, 9, &[si(1 << 40), si(1 << 40)]), None);
+        assert_eq!(run(&mut vm, 3, &[si(3), si(4)]), Some(TRUE));
+        assert_eq!(run(&mut vm, 4, &[si(3), si(4)]), Some(FALSE));
+        assert_eq!(run(&mut vm, 7, &[si(3), NIL]), None);
+        assert_eq!(run(&mut vm, 10, &[si(8), si(2)]), Some(si(4)));
+        assert_eq!(run(&mut vm, 10, &[si(7), si(2)]), None);
+        assert_eq!(run(&mut vm, 11, &[si(-7), si(2)]), Some(si(1)));
+        assert_eq!(run(&mut vm, 12, &[si(-7), si(2)]), Some(si(-4)));
+        assert_eq!(run(&mut vm, 13, &[si(-7), si(2)]), Some(si(-3)));
+        assert_eq!(run(&mut vm, 18, &[si(-7), si(2)]), Some(si(-1)));
+        assert_eq!(run(&mut vm, 12, &[si(-7), si(0)]), None);
+        assert_eq!(run(&mut vm, 14, &[si(-1), si(255)]), Some(si(255)));
+        assert_eq!(run(&mut vm, 17, &[si(1), si(61)]), Some(si(1 << 61)));
+        assert_eq!(run(&mut vm, 17, &[si(1), si(62)]), None);
+        let float = run(&mut vm, 19, &[si(-3)]).expect("asFloat");
+        assert_eq!(vm.mem.float_value(float), Some(-3.0));
+        assert_eq!(run(&mut vm, 20, &[si(97)]), Some(Oop::character(97)));
+        assert_eq!(run(&mut vm, 20, &[si(0x110000)]), None);
+        assert_eq!(run(&mut vm, 20, &[si(-1)]), None);
+    }
+
+    #[test]
+    fn integer_primitives_overflow_into_large_integers_and_back() {
+        let mut vm = test_vm();
+        let shifted = run(&mut vm, 37, &[si(1), si(62)]).expect("bitShift:");
+        assert!(vm
+            .mem
+            .is_instance_of(shifted, KnownClass::LargePositiveInteger));
+        assert_eq!(
+            vm.mem.integer_value(shifted),
+            Some(BigInt::from(1u64 << 62))
+        );
+        assert_eq!(run(&mut vm, 22, &[shifted, si(1)]), Some(si(SMALL_MAX)));
+        let below = run(&mut vm, 22, &[si(SMALL_MIN), si(1)]).expect("-");
+        assert!(vm
+            .mem
+            .is_instance_of(below, KnownClass::LargeNegativeInteger));
+        assert_eq!(run(&mut vm, 21, &[below, si(1)]), Some(si(SMALL_MIN)));
+        assert_eq!(run(&mut vm, 27, &[shifted, shifted]), Some(TRUE));
+        assert_eq!(run(&mut vm, 23, &[below, shifted]), Some(TRUE));
+        assert_eq!(run(&mut vm, 27, &[shifted, NIL]), None);
+        assert_eq!(run(&mut vm, 31, &[shifted, si(0)]), None);
+        assert_eq!(run(&mut vm, 30, &[shifted, si(3)]), None);
+        assert_eq!(run(&mut vm, 30, &[shifted, si(4)]), Some(si(1 << 60)));
+        assert_eq!(run(&mut vm, 41, &[shifted, si(-12)]), Some(si(4)));
+        assert_eq!(run(&mut vm, 21, &[NIL, si(1)]), None);
+    }
+
+    #[test]
+    fn integer_unary_primitives() {
+        let mut vm = test_vm();
+        let big = vm
+            .mem
+            .new_integer(&(BigInt::from(1) << 100u32))
+            .expect("room");
+        let text = run(&mut vm, 40, &[si(-255), si(16)]).expect("printString:");
+        assert_eq!(vm.mem.string_value(text).as_deref(), Some("-FF"));
+        let text = run(&mut vm, 40, &[big, si(10)]).expect("printString:");
+        assert_eq!(
+            vm.mem.string_value(text).as_deref(),
+            Some("1267650600228229401496703205376")
+        );
+        assert_eq!(run(&mut vm, 40, &[si(1), si(37)]), None);
+        assert_eq!(run(&mut vm, 40, &[si(1), NIL]), None);
+        assert_eq!(run(&mut vm, 42, &[si(5)]), Some(si(5)));
+        let hash = run(&mut vm, 42, &[big]).expect("hash");
+        assert!(hash.is_small_integer());
+        assert_eq!(run(&mut vm, 43, &[big]), Some(si(101)));
+        assert_eq!(run(&mut vm, 43, &[si(-1)]), None);
+        assert_eq!(run(&mut vm, 44, &[big]), Some(si(1 << 50)));
+        assert_eq!(run(&mut vm, 44, &[si(-4)]), None);
+        let float = run(&mut vm, 39, &[big]).expect("asFloat");
+        assert_eq!(vm.mem.float_value(float), Some(2f64.powi(100)));
+        assert_eq!(run(&mut vm, 39, &[NIL]), None);
     }
 }
