@@ -6,6 +6,8 @@ use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod repl;
+
 use clap::Parser;
 use smalt_vm::{Halt, LoadError, Vm, VmOptions};
 
@@ -17,7 +19,7 @@ const EXIT_VM_FAILURE: u8 = 70;
     name = "smalt",
     version,
     about = "Smalt: a Smalltalk whose whole world lives in one object heap",
-    after_help = "Examples:\n  smalt hello.st              run a program\n  smalt -e '3 + 4'            print the value of an expression\n  echo '3 printNl' | smalt    run a program read from standard input"
+    after_help = "Examples:\n  smalt                       start the REPL (when standard input is a terminal)\n  smalt hello.st              run a program\n  smalt -e '3 + 4'            print the value of an expression\n  echo '3 printNl' | smalt    run a program read from standard input"
 )]
 struct Cli {
     /// Evaluate these statements and print the value of the last one.
@@ -27,6 +29,10 @@ struct Cli {
     /// Deepest call chain before RecursionTooDeep is signalled.
     #[arg(long, value_name = "FRAMES", default_value_t = 1_000_000)]
     max_depth: usize,
+
+    /// No banner when the REPL starts.
+    #[arg(short = 'q', long = "quiet")]
+    quiet: bool,
 
     /// A Smalltalk source file to run.
     #[arg(value_name = "FILE.st")]
@@ -47,6 +53,9 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_VM_FAILURE);
         }
     };
+    if cli.eval.is_none() && cli.file.is_none() && std::io::stdin().is_terminal() {
+        return repl::run(vm, repl::ReplOptions { quiet: cli.quiet });
+    }
     let outcome = if let Some(statements) = &cli.eval {
         run_eval(&mut vm, statements)
     } else if let Some(file) = &cli.file {
@@ -82,9 +91,6 @@ fn run_file(vm: &mut Vm, file: &PathBuf) -> Result<(), LoadError> {
 
 fn run_stdin(vm: &mut Vm) -> Result<(), LoadError> {
     let mut stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprintln!("smalt: reading a program from the terminal; end it with Ctrl-D (the interactive REPL is not built yet)");
-    }
     let mut source = String::new();
     if let Err(e) = stdin.read_to_string(&mut source) {
         return Err(usage(format!("cannot read standard input: expected UTF-8 Smalltalk source ({e})")));

@@ -13,6 +13,7 @@ mod error;
 pub mod heap;
 pub mod install;
 pub mod interp;
+pub mod introspect;
 pub mod objects;
 pub mod prims;
 pub mod run;
