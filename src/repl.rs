@@ -414,10 +414,15 @@ fn describe_class(r: &ClassReport) -> String {
     if !r.class_instance_variables.is_empty() {
         text.push_str(&format!("    {} class [ | {} | ]\n", r.name, r.class_instance_variables.join(" ")));
     }
-    for (side, groups) in [("", &r.instance_side), (" class", &r.class_side)] {
-        for (category, selectors) in groups {
-            text.push_str(&format!("    \"{}{side}\" {}\n", category, selectors.join(" ")));
+    for (category, selectors) in &r.instance_side {
+        text.push_str(&format!("    \"{category}\" {}\n", selectors.join(" ")));
+    }
+    if !r.class_side.is_empty() {
+        text.push_str(&format!("    {} class [\n", r.name));
+        for (category, selectors) in &r.class_side {
+            text.push_str(&format!("        \"{category}\" {}\n", selectors.join(" ")));
         }
+        text.push_str("    ]\n");
     }
     text.push_str("]\n");
     text

@@ -172,7 +172,8 @@ impl Vm {
     }
 
     /// The source of `Class>>selector` (or `Class class>>selector`), as it
-    /// was compiled; looked up in the class itself, then its superclasses.
+    /// was compiled, after a comment naming the class that holds it (the
+    /// class itself or the superclass it is inherited from).
     pub fn method_source(&self, class_name: &str, selector: &str) -> Result<String, String> {
         let cls = self.behavior_named(class_name)?;
         let selector = selector.trim().trim_start_matches('#');
@@ -189,11 +190,8 @@ impl Vm {
             .mem
             .string_value(source)
             .ok_or_else(|| format!("{}>>{selector} has no source kept", self.mem.class_name(holder)))?;
-        if holder == cls {
-            Ok(text)
-        } else {
-            Ok(format!("\"inherited from {}\"\n{text}", self.mem.class_name(holder)))
-        }
+        // Where the method is, which tells an inherited one apart.
+        Ok(format!("\"{}>>{selector}\"\n{text}", self.mem.class_name(holder)))
     }
 
     /// The definition of a class and its selectors by category.
