@@ -112,10 +112,22 @@ fn reads_a_class_definition_over_several_lines() {
 }
 
 #[test]
-fn reports_errors_and_carries_on() {
+fn shows_syntax_errors_with_the_line_and_a_caret() {
+    let home = temp_home("syntax");
+    let mut p = start(&home);
+    p.send_line("3 ) 4").expect("sent");
+    p.exp_string("repl:1:3:").expect("where the error is");
+    p.exp_string("    3 ) 4").expect("the input line");
+    p.exp_string("      ^").expect("a caret under the spot");
+    p.exp_string(PROMPT).expect("back at the prompt");
+    eval_number(&mut p, "3 + 4", 7);
+    quit(p);
+}
+
+#[test]
+fn reports_errors_with_a_walkback_and_carries_on() {
     let home = temp_home("errors");
     let mut p = start(&home);
-    eval(&mut p, "3 ) 4", "^");
     eval(&mut p, "nil fooBarBaz", "UndefinedObject");
     eval_number(&mut p, "3 + 4", 7);
     // `:bt` shows the walkback of the last error again.
@@ -133,6 +145,7 @@ fn ctrl_c_interrupts_a_runaway_loop() {
     p.exp_string("Interrupted").expect("the loop is interrupted");
     p.exp_string(PROMPT).expect("back at the prompt");
     eval_number(&mut p, "3 + 4", 7);
+    eval(&mut p, ":bt", "UndefinedObject>>DoIt");
     quit(p);
 }
 
@@ -258,17 +271,30 @@ fn history_is_kept_per_user_with_multi_line_entries_whole() {
 
 #[test]
 fn reads_a_program_from_stdin_that_is_not_a_terminal() {
-    use std::io::Write;
+    use std::io::{Read, Write};
     use std::process::Stdio;
     let home = temp_home("pipe");
     let mut child = command(&home, &[])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .expect("smalt starts");
     child.stdin.take().expect("piped").write_all(b"(3 + 4) printNl.\n").expect("written");
-    let out = child.wait_with_output().expect("smalt ends");
-    assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "7\n");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(TIMEOUT_MS);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("smalt can be waited for") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("smalt reading a program from a pipe did not end within {TIMEOUT_MS} ms");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut out = String::new();
+    child.stdout.take().expect("piped").read_to_string(&mut out).expect("UTF-8 output");
+    assert!(status.success(), "{status:?}");
+    assert_eq!(out, "7\n", "no banner or prompt, only the program's output");
 }
