@@ -6,6 +6,8 @@ use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod repl;
+
 use clap::{Parser, Subcommand};
 use smalt_vm::image::{self, ImageError};
 use smalt_vm::{Halt, LoadError, Vm, VmOptions};
@@ -22,7 +24,7 @@ const EXIT_VM_FAILURE: u8 = 70;
     version,
     about = "Smalt: a Smalltalk whose whole world lives in one object heap",
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  smalt hello.st                   run a program\n  smalt -e '3 + 4'                 print the value of an expression\n  echo '3 printNl' | smalt         run a program read from standard input\n  smalt app.st --save app.image    run a program, then save the world\n  smalt app.image ARGS...          boot an image (resuming it if it was saved mid-program)\n  smalt image verify app.image     check an image file thoroughly"
+    after_help = "Examples:\n  smalt hello.st                   run a program\n  smalt                            start the REPL (when standard input is a terminal)\n  smalt -e '3 + 4'                 print the value of an expression\n  echo '3 printNl' | smalt         run a program read from standard input\n  smalt app.st --save app.image    run a program, then save the world\n  smalt app.image ARGS...          boot an image (resuming it if it was saved mid-program)\n  smalt image verify app.image     check an image file thoroughly"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -43,6 +45,10 @@ struct Cli {
     /// Deepest call chain before RecursionTooDeep is signalled.
     #[arg(long, value_name = "FRAMES", default_value_t = 1_000_000)]
     max_depth: usize,
+
+    /// No banner when the REPL starts.
+    #[arg(short = 'q', long = "quiet")]
+    quiet: bool,
 
     /// A Smalltalk source file to run, or an image to boot.
     #[arg(value_name = "FILE")]
@@ -104,7 +110,17 @@ fn main() -> ExitCode {
         }
     };
 
-    let outcome = run(&mut vm, &cli, program.as_deref());
+    // An image saved mid-program goes on with that program; otherwise the
+    // command line says what to run, and a terminal with nothing to run
+    // gets the REPL.
+    let outcome = match vm.resume() {
+        Ok(true) => Ok(()),
+        Ok(false) if cli.eval.is_none() && program.is_none() && std::io::stdin().is_terminal() => {
+            return repl::run(vm, repl::ReplOptions { quiet: cli.quiet });
+        }
+        Ok(false) => run(&mut vm, &cli, program.as_deref()),
+        Err(e) => Err(e),
+    };
     vm.flush_stdout();
     let outcome = outcome.and_then(|()| match &cli.save {
         Some(out) => vm.save_image(out, false).map_err(|e| usage(e.to_string())),
@@ -117,10 +133,6 @@ fn main() -> ExitCode {
 }
 
 fn run(vm: &mut Vm, cli: &Cli, program: Option<&Path>) -> Result<(), LoadError> {
-    // An image saved mid-program goes on with that program.
-    if vm.resume()? {
-        return Ok(());
-    }
     if let Some(statements) = &cli.eval {
         run_eval(vm, statements)
     } else if let Some(file) = program {
@@ -156,9 +168,6 @@ fn run_file(vm: &mut Vm, file: &Path) -> Result<(), LoadError> {
 
 fn run_stdin(vm: &mut Vm) -> Result<(), LoadError> {
     let mut stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprintln!("smalt: reading a program from the terminal; end it with Ctrl-D");
-    }
     let mut source = String::new();
     if let Err(e) = stdin.read_to_string(&mut source) {
         return Err(usage(format!("cannot read standard input: expected UTF-8 Smalltalk source ({e})")));

@@ -57,7 +57,7 @@ mod inline;
 #[cfg(test)]
 mod inline_equivalence_tests;
 mod input;
-mod lexer;
+pub mod lexer;
 mod literal;
 mod parse;
 mod scope;

@@ -14,6 +14,7 @@ pub mod heap;
 pub mod image;
 pub mod install;
 pub mod interp;
+pub mod introspect;
 pub mod objects;
 pub mod prims;
 pub mod run;
