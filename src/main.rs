@@ -159,7 +159,9 @@ fn run_file(vm: &mut Vm, file: &Path) -> Result<(), LoadError> {
     let source = match std::fs::read(file) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
-            Err(_) => return Err(usage(format!("cannot run {name}: expected UTF-8 Smalltalk source, found other bytes"))),
+            Err(_) => {
+                return Err(usage(format!("cannot run {name}: expected UTF-8 Smalltalk source, found other bytes")))
+            }
         },
         Err(e) => return Err(usage(format!("cannot read {name}: {e}"))),
     };

@@ -21,10 +21,7 @@ impl Span {
     }
 
     pub fn to(self, other: Span) -> Span {
-        Span {
-            start: self.start,
-            end: other.end.max(self.start),
-        }
+        Span { start: self.start, end: other.end.max(self.start) }
     }
 }
 
@@ -118,9 +115,7 @@ impl Expr<'_> {
             Expr::Cascade { receiver, parts } => {
                 let last = parts.last().and_then(|p| p.last());
                 match last {
-                    Some(m) => receiver
-                        .span()
-                        .to(m.args.last().map_or(m.span, |a| a.span())),
+                    Some(m) => receiver.span().to(m.args.last().map_or(m.span, |a| a.span())),
                     None => receiver.span(),
                 }
             }
@@ -201,11 +196,7 @@ pub fn body<'a>(arena: &'a Bump, decls: Vec<Decl<'a>>, statements: Vec<Stmt<'a>>
             Decl::Pragma(p) => pragmas.push(p),
         }
     }
-    Body {
-        temps: slice(arena, temps),
-        pragmas: slice(arena, pragmas),
-        statements: slice(arena, statements),
-    }
+    Body { temps: slice(arena, temps), pragmas: slice(arena, pragmas), statements: slice(arena, statements) }
 }
 
 /// Builds a send of a keyword message from its parts.
@@ -213,19 +204,12 @@ pub fn keyword_message<'a>(arena: &'a Bump, parts: Vec<(Span, &'a str, Expr<'a>)
     let selector: String = parts.iter().map(|(_, k, _)| *k).collect();
     let span = parts.first().map_or(Span::default(), |p| p.0);
     let args: Vec<Expr<'a>> = parts.into_iter().map(|(_, _, e)| e).collect();
-    Message {
-        selector: arena.alloc_str(&selector),
-        args: slice(arena, args),
-        span,
-    }
+    Message { selector: arena.alloc_str(&selector), args: slice(arena, args), span }
 }
 
 /// Builds `receiver message`.
 pub fn send<'a>(arena: &'a Bump, receiver: Expr<'a>, message: Message<'a>) -> Expr<'a> {
-    Expr::Send {
-        receiver: arena.alloc(receiver),
-        message,
-    }
+    Expr::Send { receiver: arena.alloc(receiver), message }
 }
 
 /// Builds a cascade from its first expression (which must be a send) and the
@@ -246,10 +230,7 @@ pub fn cascade<'a>(
     for chain in rest {
         parts.push(slice(arena, chain));
     }
-    Ok(Expr::Cascade {
-        receiver,
-        parts: slice(arena, parts),
-    })
+    Ok(Expr::Cascade { receiver, parts: slice(arena, parts) })
 }
 
 /// A bare word in a literal array or pragma: `true`, `false` and `nil` are
@@ -284,10 +265,9 @@ pub fn too_deep(statements: &[Stmt<'_>]) -> Option<Span> {
                 Expr::Block(b) => Span::new(b.span.start, b.span.start + 1),
                 Expr::Brace { span, .. } => Span::new(span.start, span.start + 1),
                 Expr::Assign { target, .. } => target.span,
-                Expr::Cascade { parts, .. } => parts
-                    .first()
-                    .and_then(|p| p.first())
-                    .map_or(Span::default(), |m| m.span),
+                Expr::Cascade { parts, .. } => {
+                    parts.first().and_then(|p| p.first()).map_or(Span::default(), |m| m.span)
+                }
             });
         }
         let d = depth + 1;
@@ -298,13 +278,8 @@ pub fn too_deep(statements: &[Stmt<'_>]) -> Option<Span> {
             Expr::Send { receiver, message } => {
                 expr(receiver, d).or_else(|| message.args.iter().find_map(|a| expr(a, d)))
             }
-            Expr::Cascade { receiver, parts } => expr(receiver, d).or_else(|| {
-                parts
-                    .iter()
-                    .flat_map(|p| p.iter())
-                    .flat_map(|m| m.args.iter())
-                    .find_map(|a| expr(a, d))
-            }),
+            Expr::Cascade { receiver, parts } => expr(receiver, d)
+                .or_else(|| parts.iter().flat_map(|p| p.iter()).flat_map(|m| m.args.iter()).find_map(|a| expr(a, d))),
             Expr::Block(b) => stmts(b.body, d),
             Expr::Brace { elements, .. } => elements.iter().find_map(|el| expr(el, d)),
         }
@@ -318,9 +293,7 @@ pub fn literal_too_deep(l: &LitNode<'_>, depth: usize) -> Option<Span> {
         return Some(l.span);
     }
     match l.lit {
-        Lit::Array(items) | Lit::ByteArray(items) => {
-            items.iter().find_map(|i| literal_too_deep(i, depth + 1))
-        }
+        Lit::Array(items) | Lit::ByteArray(items) => items.iter().find_map(|i| literal_too_deep(i, depth + 1)),
         _ => None,
     }
 }

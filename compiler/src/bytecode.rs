@@ -165,16 +165,14 @@ impl Opcode {
     pub fn operands(self) -> Operands {
         use Opcode::*;
         match self {
-            PushReceiver | PushNil | PushTrue | PushFalse | PushThisContext | Pop | Dup
-            | ReturnTop | ReturnReceiver | ReturnNil | ReturnTrue | ReturnFalse | BlockReturn => {
-                Operands::None
-            }
+            PushReceiver | PushNil | PushTrue | PushFalse | PushThisContext | Pop | Dup | ReturnTop
+            | ReturnReceiver | ReturnNil | ReturnTrue | ReturnFalse | BlockReturn => Operands::None,
             PushSmallInteger => Operands::SignedByte,
-            PushLiteral | PushGlobal | StoreGlobal | PopIntoGlobal | PushInstVar
-            | StoreInstVar | PopIntoInstVar | PushTemp | StoreTemp | PopIntoTemp
-            | PushNewArray | PushNewTempVector | SendSpecial | Ext => Operands::Byte,
-            PushRemoteTemp | StoreRemoteTemp | PopIntoRemoteTemp | PushClosure | Send
-            | SuperSend => Operands::TwoBytes,
+            PushLiteral | PushGlobal | StoreGlobal | PopIntoGlobal | PushInstVar | StoreInstVar | PopIntoInstVar
+            | PushTemp | StoreTemp | PopIntoTemp | PushNewArray | PushNewTempVector | SendSpecial | Ext => {
+                Operands::Byte
+            }
+            PushRemoteTemp | StoreRemoteTemp | PopIntoRemoteTemp | PushClosure | Send | SuperSend => Operands::TwoBytes,
             Jump | JumpIfTrue | JumpIfFalse => Operands::Jump,
         }
     }
@@ -191,10 +189,7 @@ impl Opcode {
     /// Whether control never falls through to the next instruction.
     pub fn is_terminator(self) -> bool {
         use Opcode::*;
-        matches!(
-            self,
-            ReturnTop | ReturnReceiver | ReturnNil | ReturnTrue | ReturnFalse | BlockReturn | Jump
-        )
+        matches!(self, ReturnTop | ReturnReceiver | ReturnNil | ReturnTrue | ReturnFalse | BlockReturn | Jump)
     }
 }
 
@@ -233,10 +228,7 @@ pub const SPECIAL_IDENTITY: u8 = 15;
 
 /// The index of `selector` in [`SPECIAL_SELECTORS`], if it is one.
 pub fn special_selector_index(selector: &str) -> Option<u8> {
-    SPECIAL_SELECTORS
-        .iter()
-        .position(|(s, _)| *s == selector)
-        .map(|i| i as u8)
+    SPECIAL_SELECTORS.iter().position(|(s, _)| *s == selector).map(|i| i as u8)
 }
 
 /// A decoded instruction, with its operands widened.
@@ -419,9 +411,7 @@ impl Instruction {
             let high = *code.get(pc + 1).ok_or(DecodeError::Truncated { pc })? as u16;
             let (inner, next) = Self::decode_plain(code, pc + 2, high << 8)?;
             let inner_op = inner.opcode();
-            if !matches!(inner_op.operands(), Operands::Byte | Operands::TwoBytes)
-                || inner_op == Opcode::Ext
-            {
+            if !matches!(inner_op.operands(), Operands::Byte | Operands::TwoBytes) || inner_op == Opcode::Ext {
                 return Err(DecodeError::BadExtension { pc });
             }
             return Ok((inner, next));
@@ -599,14 +589,8 @@ mod tests {
 
     #[test]
     fn decoding_rejects_bad_bytes() {
-        assert_eq!(
-            Instruction::decode(&[200], 0),
-            Err(DecodeError::BadOpcode { pc: 0, byte: 200 })
-        );
-        assert_eq!(
-            Instruction::decode(&[Opcode::Send as u8, 1], 0),
-            Err(DecodeError::Truncated { pc: 0 })
-        );
+        assert_eq!(Instruction::decode(&[200], 0), Err(DecodeError::BadOpcode { pc: 0, byte: 200 }));
+        assert_eq!(Instruction::decode(&[Opcode::Send as u8, 1], 0), Err(DecodeError::Truncated { pc: 0 }));
         assert_eq!(
             Instruction::decode(&[Opcode::Ext as u8, 1, Opcode::Pop as u8], 0),
             Err(DecodeError::BadExtension { pc: 0 })

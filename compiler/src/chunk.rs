@@ -48,11 +48,7 @@ impl Chunk {
 /// Splits `source` into chunks at each `!` that is not doubled. Text after
 /// the last `!` is a chunk too, unless it is blank.
 pub fn split_chunks(source: &str) -> Vec<Chunk> {
-    let origin = Origin {
-        name: String::new(),
-        first_line: 1,
-        first_column: 1,
-    };
+    let origin = Origin { name: String::new(), first_line: 1, first_column: 1 };
     let map = SourceMap::new(source, &origin);
     let mut chunks = Vec::new();
     let mut text = String::new();
@@ -62,12 +58,7 @@ pub fn split_chunks(source: &str) -> Vec<Chunk> {
         let trimmed = text.trim_end().to_string();
         let offset = first.unwrap_or(0);
         let (line, column) = map.line_col(offset);
-        chunks.push(Chunk {
-            text: trimmed,
-            offset,
-            line,
-            column,
-        });
+        chunks.push(Chunk { text: trimmed, offset, line, column });
         text.clear();
         *first = None;
     };
@@ -100,9 +91,7 @@ pub fn split_chunks(source: &str) -> Vec<Chunk> {
 /// [`crate::parse_file`].
 pub fn is_chunk_format(source: &str) -> bool {
     let chunks = split_chunks(source);
-    chunks
-        .windows(2)
-        .any(|w| w[0].is_blank() && method_section(&w[1].text).is_some())
+    chunks.windows(2).any(|w| w[0].is_blank() && method_section(&w[1].text).is_some())
 }
 
 /// `Foo methodsFor: 'x'` or `Foo class methodsFor: 'x' stamp: '...'`:
@@ -118,9 +107,7 @@ fn method_section(text: &str) -> Option<(String, bool, Option<String>)> {
         [Tok::Ident(c), Tok::Keyword(k), rest @ ..] if k.ends_with("ethodsFor:") => {
             Some((c.to_string(), false, category(rest)))
         }
-        [Tok::Ident(c), Tok::Ident("class"), Tok::Keyword(k), rest @ ..]
-            if k.ends_with("ethodsFor:") =>
-        {
+        [Tok::Ident(c), Tok::Ident("class"), Tok::Keyword(k), rest @ ..] if k.ends_with("ethodsFor:") => {
             Some((c.to_string(), true, category(rest)))
         }
         _ => None,
@@ -135,21 +122,12 @@ fn is_comment_stamp(text: &str) -> bool {
     matches!(
         tokens.iter().map(|t| t.tok).collect::<Vec<_>>().as_slice(),
         [Tok::Ident(_), Tok::Keyword("commentStamp:"), ..]
-            | [
-                Tok::Ident(_),
-                Tok::Ident("class"),
-                Tok::Keyword("commentStamp:"),
-                ..
-            ]
+            | [Tok::Ident(_), Tok::Ident("class"), Tok::Keyword("commentStamp:"), ..]
     )
 }
 
 fn origin_of(chunk: &Chunk, name: &str) -> Origin {
-    Origin {
-        name: name.to_string(),
-        first_line: chunk.line,
-        first_column: chunk.column,
-    }
+    Origin { name: name.to_string(), first_line: chunk.line, first_column: chunk.column }
 }
 
 /// Parses a chunk-format file into items: a doit per statement chunk, and an
@@ -182,10 +160,7 @@ pub fn parse_chunk_file(source: &str, origin: &Origin) -> Result<Vec<Item>, Vec<
                     if m.is_blank() {
                         break;
                     }
-                    let source = SourceText {
-                        text: m.text.clone(),
-                        origin: origin_of(&m, &origin.name),
-                    };
+                    let source = SourceText { text: m.text.clone(), origin: origin_of(&m, &origin.name) };
                     if let Err(d) = check_method(&source) {
                         errors.push(d);
                     }
@@ -243,9 +218,7 @@ mod tests {
     #[test]
     fn recognises_chunk_files() {
         assert!(is_chunk_format(FILE));
-        assert!(!is_chunk_format(
-            "Object subclass: Foo [ foo [ ^1 ] ]\nFoo new foo printNl!"
-        ));
+        assert!(!is_chunk_format("Object subclass: Foo [ foo [ ^1 ] ]\nFoo new foo printNl!"));
     }
 
     #[test]
@@ -258,45 +231,27 @@ mod tests {
 
     #[test]
     fn files_in_doits_and_method_sections() {
-        let origin = Origin {
-            name: "foo.st".into(),
-            first_line: 1,
-            first_column: 1,
-        };
+        let origin = Origin { name: "foo.st".into(), first_line: 1, first_column: 1 };
         let items = parse_chunk_file(FILE, &origin).expect("parses");
         assert_eq!(items.len(), 4);
         assert!(matches!(&items[0], Item::DoIt(_)));
-        let Item::Extension(e) = &items[1] else {
-            panic!("expected an extension")
-        };
-        assert_eq!(
-            (e.class_name.as_str(), e.class_side, e.methods.len()),
-            ("Foo", false, 2)
-        );
+        let Item::Extension(e) = &items[1] else { panic!("expected an extension") };
+        assert_eq!((e.class_name.as_str(), e.class_side, e.methods.len()), ("Foo", false, 2));
         assert_eq!(e.methods[0].source.text, "a\n    ^a");
         assert_eq!(e.methods[0].source.origin.first_line, 9);
         assert_eq!(e.methods[1].source.text, "a: x\n    a := x. ^'wow!'");
         assert_eq!(e.methods[1].syntax, MethodSyntax::Classic);
         assert_eq!(e.methods[1].category.as_deref(), Some("accessing"));
-        let Item::Extension(c) = &items[2] else {
-            panic!("expected an extension")
-        };
+        let Item::Extension(c) = &items[2] else { panic!("expected an extension") };
         assert!(c.class_side && c.methods[0].class_side);
-        let Item::DoIt(d) = &items[3] else {
-            panic!("expected a doit")
-        };
+        let Item::DoIt(d) = &items[3] else { panic!("expected a doit") };
         assert_eq!(d.code.lines.first().map(|l| l.1), Some(21));
     }
 
     #[test]
     fn reports_errors_in_methods_with_file_lines() {
-        let origin = Origin {
-            name: "bad.st".into(),
-            first_line: 1,
-            first_column: 1,
-        };
-        let errors = parse_chunk_file("!Foo methodsFor: 'x'!\nfoo\n  ^(1 + ! !\n", &origin)
-            .expect_err("fails");
+        let origin = Origin { name: "bad.st".into(), first_line: 1, first_column: 1 };
+        let errors = parse_chunk_file("!Foo methodsFor: 'x'!\nfoo\n  ^(1 + ! !\n", &origin).expect_err("fails");
         assert_eq!(errors[0].line, 3);
     }
 }

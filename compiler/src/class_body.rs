@@ -59,16 +59,20 @@ impl FileParser<'_, '_> {
                     self.check_class_name(i, c, class_name);
                     match matching_close(self.tokens, i + 2).filter(|&c| c < end) {
                         Some(close) => {
-                            let inner =
-                                self.class_body(i + 3, close, class_name, true, is_definition);
-                            body.class_instance_variables
-                                .extend(inner.class_instance_variables);
+                            let inner = self.class_body(i + 3, close, class_name, true, is_definition);
+                            body.class_instance_variables.extend(inner.class_instance_variables);
                             body.methods.extend(inner.methods);
                             close + 1
                         }
                         None => {
                             let opened = self.map.position(self.tokens[i + 2].start);
-                            self.error(end, format!("expected ']' to close the class side of {class_name} opened at {opened}, found {}", self.found(end, end)));
+                            self.error(
+                                end,
+                                format!(
+                                    "expected ']' to close the class side of {class_name} opened at {opened}, found {}",
+                                    self.found(end, end)
+                                ),
+                            );
                             end
                         }
                     }
@@ -81,30 +85,18 @@ impl FileParser<'_, '_> {
 
     fn check_class_name(&mut self, i: usize, written: &str, class_name: &str) {
         if written != class_name {
-            self.error(
-                i,
-                format!("expected '{class_name}' (the class being defined), found '{written}'"),
-            );
+            self.error(i, format!("expected '{class_name}' (the class being defined), found '{written}'"));
         }
     }
 
     /// `| a b |`: instance variables, or class-side ones inside `Foo class [ ]`.
-    fn variable_declaration(
-        &mut self,
-        start: usize,
-        end: usize,
-        body: &mut ClassBody,
-        class_side: bool,
-    ) -> usize {
+    fn variable_declaration(&mut self, start: usize, end: usize, body: &mut ClassBody, class_side: bool) -> usize {
         let mut i = start + 1;
         while i < end {
             match self.tok(i) {
                 Some(Tok::Ident(name)) => {
-                    let list = if class_side {
-                        &mut body.class_instance_variables
-                    } else {
-                        &mut body.instance_variables
-                    };
+                    let list =
+                        if class_side { &mut body.class_instance_variables } else { &mut body.instance_variables };
                     list.push(name.to_string());
                 }
                 Some(Tok::Bar) => return i + 1,
@@ -114,7 +106,10 @@ impl FileParser<'_, '_> {
         }
         let opened = self.map.position(self.tokens[start].start);
         let found = self.found(i, end);
-        self.error(i, format!("expected a variable name or '|' to end the declaration opened at {opened}, found {found}"));
+        self.error(
+            i,
+            format!("expected a variable name or '|' to end the declaration opened at {opened}, found {found}"),
+        );
         end
     }
 
@@ -127,18 +122,14 @@ impl FileParser<'_, '_> {
         let stop = statement_end(self.tokens, i + 2, end);
         if stop == i + 2 {
             let found = self.found(stop, end);
-            self.error(
-                stop,
-                format!("expected an expression after ':=', found {found}"),
-            );
+            self.error(stop, format!("expected an expression after ':=', found {found}"));
         } else {
             let arena = Bump::new();
             if let Err(d) = parse::doit_body(&arena, self.map, &self.tokens[i + 2..stop]) {
                 self.errors.push(d);
             }
             let initializer = Some(self.source_text(i + 2, stop - 1));
-            body.class_variables
-                .push(ClassVariable { name, initializer });
+            body.class_variables.push(ClassVariable { name, initializer });
         }
         stop + 1
     }
@@ -150,21 +141,14 @@ impl FileParser<'_, '_> {
             let opened = self.map.position(self.tokens[start].start);
             self.error(
                 end,
-                format!(
-                    "expected '>' to close the pragma opened at {opened}, found {}",
-                    self.found(end, end)
-                ),
+                format!("expected '>' to close the pragma opened at {opened}, found {}", self.found(end, end)),
             );
             return end;
         };
         let (key, arg) = (self.tok(start + 1), self.tok(start + 2));
         match (key, arg, close == start + 3) {
-            (Some(Tok::Keyword("comment:")), Some(Tok::Str(s)), true) => {
-                body.comment = Some(literal::unquote(s))
-            }
-            (Some(Tok::Keyword("category:")), Some(Tok::Str(s)), true) => {
-                body.category = Some(literal::unquote(s))
-            }
+            (Some(Tok::Keyword("comment:")), Some(Tok::Str(s)), true) => body.comment = Some(literal::unquote(s)),
+            (Some(Tok::Keyword("category:")), Some(Tok::Str(s)), true) => body.category = Some(literal::unquote(s)),
             (Some(Tok::Keyword("shape:")), Some(Tok::Symbol(s)), true) => {
                 let shape = match literal::symbol_name(s).as_str() {
                     "pointer" => Some(Shape::Pointers),
@@ -176,20 +160,16 @@ impl FileParser<'_, '_> {
                 };
                 match shape {
                     Some(shape) => body.shape = Some(shape),
-                    None => self.error(start + 2, format!("expected #pointer, #byte, #word, #weak or #inherit as the shape, found {s}")),
+                    None => self.error(
+                        start + 2,
+                        format!("expected #pointer, #byte, #word, #weak or #inherit as the shape, found {s}"),
+                    ),
                 }
             }
             (Some(Tok::Keyword(k @ ("comment:" | "category:" | "shape:"))), _, _) => {
                 let found = self.found(start + 2, end);
-                let wanted = if k == "shape:" {
-                    "a symbol"
-                } else {
-                    "a string"
-                };
-                self.error(
-                    start + 2,
-                    format!("expected {wanted} after '{k}' and then '>', found {found}"),
-                );
+                let wanted = if k == "shape:" { "a symbol" } else { "a string" };
+                self.error(start + 2, format!("expected {wanted} after '{k}' and then '>', found {found}"));
             }
             _ => {}
         }
@@ -197,27 +177,16 @@ impl FileParser<'_, '_> {
     }
 
     /// A method `pattern [ body ]` starting at `start`.
-    fn method(
-        &mut self,
-        start: usize,
-        end: usize,
-        class_side: bool,
-        body: &mut ClassBody,
-    ) -> usize {
+    fn method(&mut self, start: usize, end: usize, class_side: bool, body: &mut ClassBody) -> usize {
         let t = |k: usize| if k < end { self.tok(k) } else { None };
         let open = match (t(start), t(start + 1), t(start + 2)) {
             (Some(Tok::Ident(_)), Some(Tok::LBracket), _) => Some(start + 1),
-            (
-                Some(Tok::BinOp(_) | Tok::Bar | Tok::Lt | Tok::Gt),
-                Some(Tok::Ident(_)),
-                Some(Tok::LBracket),
-            ) => Some(start + 2),
+            (Some(Tok::BinOp(_) | Tok::Bar | Tok::Lt | Tok::Gt), Some(Tok::Ident(_)), Some(Tok::LBracket)) => {
+                Some(start + 2)
+            }
             (Some(Tok::Keyword(_)), ..) => {
                 let mut k = start;
-                while matches!(
-                    (t(k), t(k + 1)),
-                    (Some(Tok::Keyword(_)), Some(Tok::Ident(_)))
-                ) {
+                while matches!((t(k), t(k + 1)), (Some(Tok::Keyword(_)), Some(Tok::Ident(_)))) {
                     k += 2;
                 }
                 (k > start && t(k) == Some(Tok::LBracket)).then_some(k)
@@ -236,31 +205,19 @@ impl FileParser<'_, '_> {
             let opened = self.map.position(self.tokens[open].start);
             self.error(
                 end,
-                format!(
-                    "expected ']' to close the method body opened at {opened}, found {}",
-                    self.found(end, end)
-                ),
+                format!("expected ']' to close the method body opened at {opened}, found {}", self.found(end, end)),
             );
             return end;
         };
         let arena = Bump::new();
-        let category = match parse::method(
-            &arena,
-            self.map,
-            &self.tokens[start..=close],
-            MethodSyntax::Bracket,
-        ) {
-            Ok(method) => method
-                .body
-                .pragmas
-                .iter()
-                .find_map(|p| match (p.selector, p.args) {
-                    ("category:", [arg]) => match arg.lit {
-                        Lit::Str(s) => Some(literal::unquote(s)),
-                        _ => None,
-                    },
+        let category = match parse::method(&arena, self.map, &self.tokens[start..=close], MethodSyntax::Bracket) {
+            Ok(method) => method.body.pragmas.iter().find_map(|p| match (p.selector, p.args) {
+                ("category:", [arg]) => match arg.lit {
+                    Lit::Str(s) => Some(literal::unquote(s)),
                     _ => None,
-                }),
+                },
+                _ => None,
+            }),
             Err(d) => {
                 self.errors.push(d);
                 None

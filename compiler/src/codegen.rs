@@ -75,11 +75,7 @@ impl Frame {
 
     fn new_temp(&mut self, span: Span) -> Gen<u16> {
         let t = u16::try_from(self.num_temps).map_err(|_| {
-            (
-                span,
-                "method too large: more than 65535 temps; split it into smaller methods"
-                    .to_string(),
-            )
+            (span, "method too large: more than 65535 temps; split it into smaller methods".to_string())
         })?;
         self.num_temps += 1;
         Ok(t)
@@ -95,10 +91,7 @@ pub struct Generator<'x> {
 }
 
 fn internal(span: Span) -> GenError {
-    (
-        span,
-        "internal compiler error: scope analysis and code generation disagree".to_string(),
-    )
+    (span, "internal compiler error: scope analysis and code generation disagree".to_string())
 }
 
 impl<'x> Generator<'x> {
@@ -126,23 +119,13 @@ impl<'x> Generator<'x> {
     fn finish(&self, f: Frame, is_block: bool, span: Span) -> Gen<CompiledCode> {
         let assembled = f.em.assemble().map_err(|m| (span, m))?;
         let info = &self.an.scopes[f.scope];
-        let num_args = info
-            .vars
-            .iter()
-            .filter(|&&v| self.an.vars[v].is_param)
-            .count();
-        let too_many = |what: &str| {
-            (
-                span,
-                format!("expected at most 255 {what}, found more; split the code up"),
-            )
-        };
+        let num_args = info.vars.iter().filter(|&&v| self.an.vars[v].is_param).count();
+        let too_many = |what: &str| (span, format!("expected at most 255 {what}, found more; split the code up"));
         Ok(CompiledCode {
             selector: self.selector.to_string(),
             is_block,
             num_args: u8::try_from(num_args).map_err(|_| too_many("arguments"))?,
-            num_copied: u8::try_from(info.captures.len())
-                .map_err(|_| too_many("variables captured by one block"))?,
+            num_copied: u8::try_from(info.captures.len()).map_err(|_| too_many("variables captured by one block"))?,
             num_temps: u16::try_from(f.num_temps).map_err(|_| too_many("temps"))?,
             max_stack: assembled.max_stack,
             primitive: 0,
@@ -236,11 +219,7 @@ impl<'x> Generator<'x> {
         };
         let t = *t.ok_or_else(|| internal(span))?;
         u8::try_from(t).map_err(|_| {
-            (
-                span,
-                "method too large: a temp vector would be temp 256 or beyond; use fewer temps"
-                    .to_string(),
-            )
+            (span, "method too large: a temp vector would be temp 256 or beyond; use fewer temps".to_string())
         })
     }
 
@@ -248,16 +227,9 @@ impl<'x> Generator<'x> {
         let var = &self.an.vars[v];
         if var.remote {
             let vector = self.vector_temp(f, var.scope, span)?;
-            return Ok(Loc::Remote {
-                index: var.remote_index as u16,
-                vector,
-            });
+            return Ok(Loc::Remote { index: var.remote_index as u16, vector });
         }
-        let t = if var.real == f.scope {
-            f.temps.get(&v)
-        } else {
-            f.captures.get(&Capture::Copied(v))
-        };
+        let t = if var.real == f.scope { f.temps.get(&v) } else { f.captures.get(&Capture::Copied(v)) };
         Ok(Loc::Temp(*t.ok_or_else(|| internal(span))?))
     }
 
@@ -276,9 +248,7 @@ impl<'x> Generator<'x> {
         if let Some(i) = self.ivars.iter().rposition(|n| n == name) {
             return Ok(Loc::InstVar(u16::try_from(i).map_err(|_| internal(span))?));
         }
-        let lit =
-            f.em.literal(Literal::Binding(name.to_string()))
-                .map_err(|m| (span, m))?;
+        let lit = f.em.literal(Literal::Binding(name.to_string())).map_err(|m| (span, m))?;
         Ok(Loc::Global(lit))
     }
 
@@ -307,12 +277,7 @@ impl<'x> Generator<'x> {
             (Loc::InstVar(i), true) => I::PopIntoInstVar(i),
             (Loc::Global(l), false) => I::StoreGlobal(l),
             (Loc::Global(l), true) => I::PopIntoGlobal(l),
-            _ => {
-                return Err((
-                    span,
-                    "expected a variable to assign to, found a pseudo-variable".to_string(),
-                ))
-            }
+            _ => return Err((span, "expected a variable to assign to, found a pseudo-variable".to_string())),
         };
         f.em.emit(insn);
         Ok(())
@@ -415,12 +380,8 @@ impl<'x> Generator<'x> {
                 for el in elements.iter() {
                     self.expr(f, scope, el, Ctx::Value)?;
                 }
-                let n = u16::try_from(elements.len()).map_err(|_| {
-                    (
-                        *span,
-                        "expected at most 65535 elements in a brace array".to_string(),
-                    )
-                })?;
+                let n = u16::try_from(elements.len())
+                    .map_err(|_| (*span, "expected at most 65535 elements in a brace array".to_string()))?;
                 f.em.emit(I::PushNewArray(n));
                 if ctx == Ctx::Effect {
                     f.em.emit(I::Pop);
@@ -444,37 +405,20 @@ impl<'x> Generator<'x> {
 
     fn emit_send(&self, f: &mut Frame, m: &Message<'_>, to_super: bool) -> Gen {
         self.at(f, m.span);
-        let argc = u8::try_from(m.args.len()).map_err(|_| {
-            (
-                m.span,
-                "expected at most 255 arguments in a message, found more".to_string(),
-            )
-        })?;
+        let argc = u8::try_from(m.args.len())
+            .map_err(|_| (m.span, "expected at most 255 arguments in a message, found more".to_string()))?;
         if !to_super {
             if let Some(i) = special_selector_index(m.selector) {
                 f.em.emit(I::SendSpecial(i));
                 return Ok(());
             }
         }
-        let literal =
-            f.em.literal(Literal::Symbol(m.selector.to_string()))
-                .map_err(|e| (m.span, e))?;
-        f.em.emit(if to_super {
-            I::SuperSend { literal, argc }
-        } else {
-            I::Send { literal, argc }
-        });
+        let literal = f.em.literal(Literal::Symbol(m.selector.to_string())).map_err(|e| (m.span, e))?;
+        f.em.emit(if to_super { I::SuperSend { literal, argc } } else { I::Send { literal, argc } });
         Ok(())
     }
 
-    fn send(
-        &self,
-        f: &mut Frame,
-        scope: ScopeId,
-        receiver: &Expr<'_>,
-        m: &Message<'_>,
-        ctx: Ctx,
-    ) -> Gen {
+    fn send(&self, f: &mut Frame, scope: ScopeId, receiver: &Expr<'_>, m: &Message<'_>, ctx: Ctx) -> Gen {
         if let Some(kind) = inline_kind(receiver, m) {
             return self.inline(f, scope, kind, receiver, m, ctx);
         }
@@ -491,11 +435,7 @@ impl<'x> Generator<'x> {
 
     /// A real block: its own compiled code, and a closure made here.
     fn block(&self, f: &mut Frame, b: &Block<'_>) -> Gen {
-        let scope = *self
-            .an
-            .block_scopes
-            .get(&b.span.start)
-            .ok_or_else(|| internal(b.span))?;
+        let scope = *self.an.block_scopes.get(&b.span.start).ok_or_else(|| internal(b.span))?;
         let mut inner = Frame::new(scope, self.map.line(b.span.start));
         self.enter_real(&mut inner, scope, b.span)?;
         match b.body.split_last() {
@@ -531,9 +471,7 @@ impl<'x> Generator<'x> {
             }
         }
         let copied = code.num_copied;
-        let literal =
-            f.em.literal(Literal::Block(Box::new(code)))
-                .map_err(|m| (b.span, m))?;
+        let literal = f.em.literal(Literal::Block(Box::new(code))).map_err(|m| (b.span, m))?;
         f.em.emit(I::PushClosure { literal, copied });
         Ok(())
     }
@@ -549,11 +487,7 @@ impl<'x> Generator<'x> {
 
     /// The statements of an inlined literal block, in `ctx`.
     fn inlined(&self, f: &mut Frame, b: &Block<'_>, ctx: Ctx) -> Gen<ScopeId> {
-        let scope = *self
-            .an
-            .block_scopes
-            .get(&b.span.start)
-            .ok_or_else(|| internal(b.span))?;
+        let scope = *self.an.block_scopes.get(&b.span.start).ok_or_else(|| internal(b.span))?;
         self.init_scope(f, scope, b.span)?;
         self.statements(f, scope, b.body, ctx)?;
         Ok(scope)
@@ -561,18 +495,11 @@ impl<'x> Generator<'x> {
 
     /// An inlined block whose one argument takes the value on top of the stack.
     fn inlined_with_arg(&self, f: &mut Frame, b: &Block<'_>, ctx: Ctx) -> Gen {
-        let scope = *self
-            .an
-            .block_scopes
-            .get(&b.span.start)
-            .ok_or_else(|| internal(b.span))?;
+        let scope = *self.an.block_scopes.get(&b.span.start).ok_or_else(|| internal(b.span))?;
         self.init_scope(f, scope, b.span)?;
         match b.params.first() {
             Some(p) => {
-                let v = self
-                    .an
-                    .lookup(scope, p.name)
-                    .ok_or_else(|| internal(p.span))?;
+                let v = self.an.lookup(scope, p.name).ok_or_else(|| internal(p.span))?;
                 let loc = self.var_loc(f, v, p.span)?;
                 Self::store_loc(f, loc, true, p.span)?;
             }
@@ -604,11 +531,7 @@ impl<'x> Generator<'x> {
                 };
                 let else_label = f.em.new_label();
                 let end = f.em.new_label();
-                let skip = if first_if_true {
-                    JumpKind::IfFalse
-                } else {
-                    JumpKind::IfTrue
-                };
+                let skip = if first_if_true { JumpKind::IfFalse } else { JumpKind::IfTrue };
                 f.em.jump(skip, else_label);
                 self.inlined(f, Self::block_arg(arg(0)?)?, ctx)?;
                 // With nothing to skip, the one branch falls through to the end.
@@ -629,14 +552,7 @@ impl<'x> Generator<'x> {
                 let short = f.em.new_label();
                 let end = f.em.new_label();
                 let is_and = kind == Inline::And;
-                f.em.jump(
-                    if is_and {
-                        JumpKind::IfFalse
-                    } else {
-                        JumpKind::IfTrue
-                    },
-                    short,
-                );
+                f.em.jump(if is_and { JumpKind::IfFalse } else { JumpKind::IfTrue }, short);
                 self.inlined(f, Self::block_arg(arg(0)?)?, ctx)?;
                 f.em.jump(JumpKind::Always, end);
                 f.em.bind(short);
@@ -656,11 +572,7 @@ impl<'x> Generator<'x> {
                     Inline::WhileTrue0 => f.em.jump(JumpKind::IfTrue, top),
                     Inline::WhileFalse0 => f.em.jump(JumpKind::IfFalse, top),
                     _ => {
-                        let exit = if kind == Inline::WhileTrue {
-                            JumpKind::IfFalse
-                        } else {
-                            JumpKind::IfTrue
-                        };
+                        let exit = if kind == Inline::WhileTrue { JumpKind::IfFalse } else { JumpKind::IfTrue };
                         f.em.jump(exit, end);
                         self.inlined(f, Self::block_arg(arg(0)?)?, Ctx::Effect)?;
                         self.at(f, m.span);
@@ -744,21 +656,10 @@ impl<'x> Generator<'x> {
     /// `start to: stop [by: step] do: [:i | ...]`. The receiver stays on the
     /// stack as the loop's value; the counter is `i`'s own temp unless a
     /// block captures `i`, in which case each iteration gets a fresh `i`.
-    fn to_do(
-        &self,
-        f: &mut Frame,
-        scope: ScopeId,
-        receiver: &Expr<'_>,
-        m: &Message<'_>,
-        ctx: Ctx,
-    ) -> Gen {
+    fn to_do(&self, f: &mut Frame, scope: ScopeId, receiver: &Expr<'_>, m: &Message<'_>, ctx: Ctx) -> Gen {
         let (limit_expr, step, body) = match m.args {
             [limit, body] => (limit, Literal::Integer(1.into()), body),
-            [limit, step, body] => (
-                limit,
-                literal_step(step).ok_or_else(|| internal(m.span))?,
-                body,
-            ),
+            [limit, step, body] => (limit, literal_step(step).ok_or_else(|| internal(m.span))?, body),
             _ => return Err(internal(m.span)),
         };
         let descending = match &step {
@@ -767,16 +668,9 @@ impl<'x> Generator<'x> {
             _ => false,
         };
         let b = Self::block_arg(body)?;
-        let body_scope = *self
-            .an
-            .block_scopes
-            .get(&b.span.start)
-            .ok_or_else(|| internal(b.span))?;
+        let body_scope = *self.an.block_scopes.get(&b.span.start).ok_or_else(|| internal(b.span))?;
         let param = b.params.first().ok_or_else(|| internal(b.span))?;
-        let var = self
-            .an
-            .lookup(body_scope, param.name)
-            .ok_or_else(|| internal(param.span))?;
+        let var = self.an.lookup(body_scope, param.name).ok_or_else(|| internal(param.span))?;
         self.alloc_scope(f, body_scope, b.span)?;
         let counter = if self.an.vars[var].captured {
             f.new_temp(m.span)?
@@ -788,12 +682,7 @@ impl<'x> Generator<'x> {
         f.em.emit(I::Dup);
         f.em.emit(I::PopIntoTemp(counter));
         let limit = match limit_expr {
-            Expr::Literal(
-                node @ LitNode {
-                    lit: Lit::Number(_),
-                    ..
-                },
-            ) => Limit::Constant(literal::value(node)?),
+            Expr::Literal(node @ LitNode { lit: Lit::Number(_), .. }) => Limit::Constant(literal::value(node)?),
             other => {
                 self.expr(f, scope, other, Ctx::Value)?;
                 self.at(f, m.span);

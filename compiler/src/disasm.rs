@@ -21,11 +21,7 @@ fn literal_text(lit: &Literal) -> String {
         Literal::False => "false".into(),
         Literal::Integer(n) => n.to_string(),
         Literal::Float(f) => format!("{f:?}"),
-        Literal::ScaledDecimal {
-            numerator,
-            denominator,
-            scale,
-        } => format!("{numerator}/{denominator}s{scale}"),
+        Literal::ScaledDecimal { numerator, denominator, scale } => format!("{numerator}/{denominator}s{scale}"),
         Literal::Character(c) => format!("${c}"),
         Literal::String(s) => format!("'{}'", s.replace('\'', "''")),
         Literal::Symbol(s) => format!("#{s}"),
@@ -53,11 +49,7 @@ fn write_code(out: &mut String, code: &CompiledCode, depth: usize) {
         code.num_copied,
         code.num_temps,
         code.max_stack,
-        if code.primitive != 0 {
-            format!("  primitive {}", code.primitive)
-        } else {
-            String::new()
-        }
+        if code.primitive != 0 { format!("  primitive {}", code.primitive) } else { String::new() }
     );
     for p in &code.pragmas {
         let args: Vec<String> = p.arguments.iter().map(literal_text).collect();
@@ -66,11 +58,7 @@ fn write_code(out: &mut String, code: &CompiledCode, depth: usize) {
     for (i, lit) in code.literals.iter().enumerate() {
         let _ = writeln!(out, "{pad}  lit {i}: {}", literal_text(lit));
     }
-    let literal = |i: u16| {
-        code.literals
-            .get(i as usize)
-            .map_or("?".to_string(), literal_text)
-    };
+    let literal = |i: u16| code.literals.get(i as usize).map_or("?".to_string(), literal_text);
     let mut pc = 0;
     let mut line_index = 0;
     while pc < code.bytecodes.len() {
@@ -125,10 +113,7 @@ fn write_code(out: &mut String, code: &CompiledCode, depth: usize) {
                 format!("super send {} ({argc})", literal(l))
             }
             Instruction::SendSpecial(i) => {
-                let (sel, argc) = SPECIAL_SELECTORS
-                    .get(i as usize)
-                    .copied()
-                    .unwrap_or(("?", 0));
+                let (sel, argc) = SPECIAL_SELECTORS.get(i as usize).copied().unwrap_or(("?", 0));
                 format!("send special #{sel} ({argc})")
             }
             Instruction::ReturnTop => "return top".into(),

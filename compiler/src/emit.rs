@@ -62,10 +62,7 @@ pub struct Assembled {
 
 impl Emitter {
     pub fn new(line: u32) -> Emitter {
-        Emitter {
-            line,
-            ..Emitter::default()
-        }
+        Emitter { line, ..Emitter::default() }
     }
 
     /// The index of `literal` in the literal frame, adding it if needed.
@@ -74,9 +71,8 @@ impl Emitter {
             return Ok(i as u16);
         }
         self.literals.push(literal);
-        u16::try_from(self.literals.len() - 1).map_err(|_| {
-            "method too large: more than 65536 literals; split it into smaller methods".to_string()
-        })
+        u16::try_from(self.literals.len() - 1)
+            .map_err(|_| "method too large: more than 65536 literals; split it into smaller methods".to_string())
     }
 
     pub fn emit(&mut self, insn: Instruction) {
@@ -156,7 +152,8 @@ impl Emitter {
                 Op::Jump(kind, l) => {
                     let target = positions.get(l.0).copied().unwrap_or(0) as i64;
                     let offset = i16::try_from(target - (here as i64 + 3)).map_err(|_| {
-                        "method too large: a jump spans more than 32767 bytes; split it into smaller methods".to_string()
+                        "method too large: a jump spans more than 32767 bytes; split it into smaller methods"
+                            .to_string()
                     })?;
                     match kind {
                         JumpKind::Always => Instruction::Jump(offset),
@@ -171,10 +168,6 @@ impl Emitter {
             }
             insn.encode(&mut bytecodes);
         }
-        Ok(Assembled {
-            bytecodes,
-            lines,
-            max_stack: self.max_depth.clamp(0, u16::MAX as i32) as u16,
-        })
+        Ok(Assembled { bytecodes, lines, max_stack: self.max_depth.clamp(0, u16::MAX as i32) as u16 })
     }
 }

@@ -9,9 +9,7 @@
 //! are known only once the VM has made their class.
 
 use crate::ast::Span;
-use crate::code::{
-    ClassDefinition, ClassVariable, Extension, Item, MethodSource, Origin, Shape, SourceText,
-};
+use crate::code::{ClassDefinition, ClassVariable, Extension, Item, MethodSource, Origin, Shape, SourceText};
 use crate::compile_doit_tokens;
 use crate::diagnostic::Diagnostic;
 use crate::lexer::{Tok, Token};
@@ -68,9 +66,7 @@ pub(crate) fn matching_close(tokens: &[Token<'_>], open: usize) -> Option<usize>
     let mut depth = 0usize;
     for (i, t) in tokens.iter().enumerate().skip(open) {
         match t.tok {
-            Tok::LParen | Tok::LBracket | Tok::LBrace | Tok::LitArrayOpen | Tok::ByteArrayOpen => {
-                depth += 1
-            }
+            Tok::LParen | Tok::LBracket | Tok::LBrace | Tok::LitArrayOpen | Tok::ByteArrayOpen => depth += 1,
             Tok::RParen | Tok::RBracket | Tok::RBrace => {
                 depth = depth.checked_sub(1)?;
                 if depth == 0 {
@@ -89,9 +85,7 @@ pub(crate) fn statement_end(tokens: &[Token<'_>], start: usize, end: usize) -> u
     let mut depth = 0usize;
     for (i, t) in tokens.iter().enumerate().take(end).skip(start) {
         match t.tok {
-            Tok::LParen | Tok::LBracket | Tok::LBrace | Tok::LitArrayOpen | Tok::ByteArrayOpen => {
-                depth += 1
-            }
+            Tok::LParen | Tok::LBracket | Tok::LBrace | Tok::LitArrayOpen | Tok::ByteArrayOpen => depth += 1,
             Tok::RParen | Tok::RBracket | Tok::RBrace => match depth.checked_sub(1) {
                 Some(d) => depth = d,
                 None => return i,
@@ -159,17 +153,8 @@ impl<'m, 's> FileParser<'m, 's> {
         let end = self.tokens[to].end;
         let (line, column) = self.map.line_col(start);
         SourceText {
-            text: self
-                .map
-                .text
-                .get(start..end)
-                .unwrap_or_default()
-                .to_string(),
-            origin: Origin {
-                name: self.map.origin.name.clone(),
-                first_line: line,
-                first_column: column,
-            },
+            text: self.map.text.get(start..end).unwrap_or_default().to_string(),
+            origin: Origin { name: self.map.origin.name.clone(), first_line: line, first_column: column },
         }
     }
 
@@ -242,18 +227,10 @@ impl<'m, 's> FileParser<'m, 's> {
         let end = statement_end(self.tokens, start, self.tokens.len());
         // A stray closer ends nothing: report it rather than loop on it.
         let stop =
-            if end < self.tokens.len() && !matches!(self.tok(end), Some(Tok::Dot | Tok::Bang)) {
-                end + 1
-            } else {
-                end
-            };
+            if end < self.tokens.len() && !matches!(self.tok(end), Some(Tok::Dot | Tok::Bang)) { end + 1 } else { end };
         // The period goes with the statement, so that an error just before
         // it says it found the period rather than the end of the input.
-        let with_dot = if self.tok(end) == Some(Tok::Dot) {
-            end + 1
-        } else {
-            stop
-        };
+        let with_dot = if self.tok(end) == Some(Tok::Dot) { end + 1 } else { stop };
         let slice = &self.tokens[start..with_dot.min(self.tokens.len())];
         match compile_doit_tokens(self.map, slice, false, &[]) {
             Ok(mut doit) => {
@@ -281,14 +258,8 @@ impl<'m, 's> FileParser<'m, 's> {
 #[derive(Debug, Clone)]
 enum Head {
     Eval,
-    Subclass {
-        superclass: String,
-        name: String,
-    },
-    Extend {
-        class_name: String,
-        class_side: bool,
-    },
+    Subclass { superclass: String, name: String },
+    Extend { class_name: String, class_side: bool },
 }
 
 impl FileParser<'_, '_> {
@@ -299,59 +270,21 @@ impl FileParser<'_, '_> {
         let t = |k: usize| self.tok(i + k);
         match (t(0)?, t(1), t(2), t(3), t(4)) {
             (Tok::Ident("Eval"), Some(Tok::LBracket), ..) => Some((Head::Eval, i + 1)),
-            (
-                Tok::Ident(sup),
-                Some(Tok::Keyword("subclass:")),
-                Some(Tok::Ident(name)),
-                Some(Tok::LBracket),
-                _,
-            ) => Some((
-                Head::Subclass {
-                    superclass: sup.into(),
-                    name: name.into(),
-                },
-                i + 3,
-            )),
-            (
-                Tok::Ident(sup),
-                Some(Tok::Keyword("subclass:")),
-                Some(Tok::Symbol(sym)),
-                Some(Tok::LBracket),
-                _,
-            ) => Some((
-                Head::Subclass {
-                    superclass: sup.into(),
-                    name: literal::symbol_name(sym),
-                },
-                i + 3,
-            )),
-            (Tok::Ident(name), Some(Tok::Ident("extend")), Some(Tok::LBracket), ..) => Some((
-                Head::Extend {
-                    class_name: name.into(),
-                    class_side: false,
-                },
-                i + 2,
-            )),
-            (
-                Tok::Ident(name),
-                Some(Tok::Ident("class")),
-                Some(Tok::Ident("extend")),
-                Some(Tok::LBracket),
-                _,
-            ) => Some((
-                Head::Extend {
-                    class_name: name.into(),
-                    class_side: true,
-                },
-                i + 3,
-            )),
-            (Tok::Ident(name), Some(Tok::Ident("class")), Some(Tok::LBracket), ..) => Some((
-                Head::Extend {
-                    class_name: name.into(),
-                    class_side: true,
-                },
-                i + 2,
-            )),
+            (Tok::Ident(sup), Some(Tok::Keyword("subclass:")), Some(Tok::Ident(name)), Some(Tok::LBracket), _) => {
+                Some((Head::Subclass { superclass: sup.into(), name: name.into() }, i + 3))
+            }
+            (Tok::Ident(sup), Some(Tok::Keyword("subclass:")), Some(Tok::Symbol(sym)), Some(Tok::LBracket), _) => {
+                Some((Head::Subclass { superclass: sup.into(), name: literal::symbol_name(sym) }, i + 3))
+            }
+            (Tok::Ident(name), Some(Tok::Ident("extend")), Some(Tok::LBracket), ..) => {
+                Some((Head::Extend { class_name: name.into(), class_side: false }, i + 2))
+            }
+            (Tok::Ident(name), Some(Tok::Ident("class")), Some(Tok::Ident("extend")), Some(Tok::LBracket), _) => {
+                Some((Head::Extend { class_name: name.into(), class_side: true }, i + 3))
+            }
+            (Tok::Ident(name), Some(Tok::Ident("class")), Some(Tok::LBracket), ..) => {
+                Some((Head::Extend { class_name: name.into(), class_side: true }, i + 2))
+            }
             _ => None,
         }
     }
@@ -365,19 +298,14 @@ impl FileParser<'_, '_> {
             };
             let opened = self.map.position(self.tokens[open].start);
             let end = self.tokens.len();
-            self.error(
-                end,
-                format!("expected ']' to close {what} opened at {opened}, found end of input"),
-            );
+            self.error(end, format!("expected ']' to close {what} opened at {opened}, found end of input"));
             return end;
         };
         match head {
-            Head::Eval => {
-                match compile_doit_tokens(self.map, &self.tokens[open + 1..close], true, &[]) {
-                    Ok(doit) => self.items.push(Item::DoIt(doit)),
-                    Err(ds) => self.errors.extend(ds),
-                }
-            }
+            Head::Eval => match compile_doit_tokens(self.map, &self.tokens[open + 1..close], true, &[]) {
+                Ok(doit) => self.items.push(Item::DoIt(doit)),
+                Err(ds) => self.errors.extend(ds),
+            },
             Head::Subclass { superclass, name } => {
                 let body = self.class_body(open + 1, close, &name, false, true);
                 self.items.push(Item::ClassDefinition(ClassDefinition {
@@ -392,10 +320,7 @@ impl FileParser<'_, '_> {
                     methods: body.methods,
                 }));
             }
-            Head::Extend {
-                class_name,
-                class_side,
-            } => {
+            Head::Extend { class_name, class_side } => {
                 let body = self.class_body(open + 1, close, &class_name, class_side, false);
                 if !class_side && !body.class_instance_variables.is_empty() {
                     let names = body.class_instance_variables.join(" ");
@@ -404,11 +329,8 @@ impl FileParser<'_, '_> {
                         format!("expected instance-side variables in '{class_name} extend [ ]', found class-side ones ({names}); declare them in '{class_name} class extend [ | {names} | ]'"),
                     );
                 }
-                let instance_variables = if class_side {
-                    body.class_instance_variables
-                } else {
-                    body.instance_variables
-                };
+                let instance_variables =
+                    if class_side { body.class_instance_variables } else { body.instance_variables };
                 self.items.push(Item::Extension(Extension {
                     class_name,
                     class_side,
@@ -427,20 +349,13 @@ mod tests {
     use crate::MethodSyntax;
 
     fn origin() -> Origin {
-        Origin {
-            name: "f.st".into(),
-            first_line: 1,
-            first_column: 1,
-        }
+        Origin { name: "f.st".into(), first_line: 1, first_column: 1 }
     }
 
     fn errors(text: &str) -> Vec<String> {
         match parse_file(text, &origin()) {
             Ok(items) => panic!("parsed: {items:?}"),
-            Err(ds) => ds
-                .iter()
-                .map(|d| format!("{}:{} {}", d.line, d.column, d.message))
-                .collect(),
+            Err(ds) => ds.iter().map(|d| format!("{}:{} {}", d.line, d.column, d.message)).collect(),
         }
     }
 
@@ -482,96 +397,36 @@ Eval [ | d | d := Dog default. d name printNl ]
                 Item::Extension(_) => "extension",
             })
             .collect();
-        assert_eq!(
-            kinds,
-            vec![
-                "doit",
-                "class",
-                "doit",
-                "class",
-                "extension",
-                "extension",
-                "doit",
-                "doit"
-            ]
-        );
-        let Item::DoIt(temps) = &items[0] else {
-            panic!()
-        };
+        assert_eq!(kinds, vec!["doit", "class", "doit", "class", "extension", "extension", "doit", "doit"]);
+        let Item::DoIt(temps) = &items[0] else { panic!() };
         assert_eq!(temps.declared, vec!["a", "b"]);
-        let Item::ClassDefinition(animal) = &items[1] else {
-            panic!()
-        };
-        assert_eq!(
-            (animal.superclass.as_str(), animal.name.as_str()),
-            ("Object", "Animal")
-        );
+        let Item::ClassDefinition(animal) = &items[1] else { panic!() };
+        assert_eq!((animal.superclass.as_str(), animal.name.as_str()), ("Object", "Animal"));
         assert_eq!(animal.instance_variables, vec!["name", "age", "weight"]);
         assert_eq!(animal.class_instance_variables, vec!["registry"]);
-        assert_eq!(
-            (animal.comment.as_deref(), animal.category.as_deref()),
-            (Some("An animal"), Some("Zoo"))
-        );
+        assert_eq!((animal.comment.as_deref(), animal.category.as_deref()), (Some("An animal"), Some("Zoo")));
         assert_eq!(animal.shape, Shape::Pointers);
         let vars: Vec<(&str, &str)> = animal
             .class_variables
             .iter()
-            .map(|v| {
-                (
-                    v.name.as_str(),
-                    v.initializer.as_ref().map_or("", |s| s.text.as_str()),
-                )
-            })
+            .map(|v| (v.name.as_str(), v.initializer.as_ref().map_or("", |s| s.text.as_str())))
             .collect();
-        assert_eq!(
-            vars,
-            vec![("Count", "0"), ("Names", "OrderedCollection new: 10")]
-        );
-        let init = animal.class_variables[1]
-            .initializer
-            .as_ref()
-            .expect("initializer");
+        assert_eq!(vars, vec![("Count", "0"), ("Names", "OrderedCollection new: 10")]);
+        let init = animal.class_variables[1].initializer.as_ref().expect("initializer");
         assert_eq!((init.origin.first_line, init.origin.first_column), (6, 14));
-        let methods: Vec<(bool, &str)> = animal
-            .methods
-            .iter()
-            .map(|m| (m.class_side, m.source.text.as_str()))
-            .collect();
-        assert_eq!(
-            methods[0],
-            (
-                true,
-                "named: aString [ Count := Count + 1. ^self new setName: aString ]"
-            )
-        );
+        let methods: Vec<(bool, &str)> =
+            animal.methods.iter().map(|m| (m.class_side, m.source.text.as_str())).collect();
+        assert_eq!(methods[0], (true, "named: aString [ Count := Count + 1. ^self new setName: aString ]"));
         assert_eq!(methods[2], (false, "+ other [ ^age + other age ]"));
         assert_eq!(methods.len(), 7);
         assert_eq!(methods[3].1, "< other [ ^age < other age ]");
-        assert!(animal
-            .methods
-            .iter()
-            .all(|m| m.syntax == MethodSyntax::Bracket));
-        assert_eq!(
-            (
-                animal.methods[1].source.origin.first_line,
-                animal.methods[1].source.origin.first_column
-            ),
-            (13, 5)
-        );
-        let Item::ClassDefinition(dog) = &items[3] else {
-            panic!()
-        };
-        assert_eq!(
-            (dog.name.as_str(), dog.superclass.as_str()),
-            ("Dog", "Animal")
-        );
-        let Item::Extension(dog_class) = &items[5] else {
-            panic!()
-        };
+        assert!(animal.methods.iter().all(|m| m.syntax == MethodSyntax::Bracket));
+        assert_eq!((animal.methods[1].source.origin.first_line, animal.methods[1].source.origin.first_column), (13, 5));
+        let Item::ClassDefinition(dog) = &items[3] else { panic!() };
+        assert_eq!((dog.name.as_str(), dog.superclass.as_str()), ("Dog", "Animal"));
+        let Item::Extension(dog_class) = &items[5] else { panic!() };
         assert!(dog_class.class_side && dog_class.methods[0].class_side);
-        let Item::DoIt(eval) = &items[7] else {
-            panic!()
-        };
+        let Item::DoIt(eval) = &items[7] else { panic!() };
         assert!(eval.declared.is_empty());
         assert_eq!(eval.code.num_temps, 1);
         assert_eq!(eval.code.lines[0].1, 25);
@@ -580,16 +435,11 @@ Eval [ | d | d := Dog default. d name printNl ]
     #[test]
     fn methods_in_a_class_body_compile_with_their_own_origin() {
         let items = parse_file(ANIMAL, &origin()).expect("parses");
-        let Item::ClassDefinition(animal) = &items[1] else {
-            panic!()
-        };
-        let scope = crate::ClassScope {
-            class_name: "Animal".into(),
-            instance_variables: vec!["name".into(), "age".into()],
-        };
+        let Item::ClassDefinition(animal) = &items[1] else { panic!() };
+        let scope =
+            crate::ClassScope { class_name: "Animal".into(), instance_variables: vec!["name".into(), "age".into()] };
         let code =
-            crate::compile_method(&animal.methods[0].source, animal.methods[0].syntax, &scope)
-                .expect("compiles");
+            crate::compile_method(&animal.methods[0].source, animal.methods[0].syntax, &scope).expect("compiles");
         assert_eq!(code.selector, "named:");
         assert_eq!(code.lines[0].1, 10);
     }
@@ -598,19 +448,14 @@ Eval [ | d | d := Dog default. d name printNl ]
     fn top_level_statements_are_one_doit_each() {
         let items = parse_file("x := 3. y := x + 1.\n| z |\nz := y", &origin()).expect("parses");
         assert_eq!(items.len(), 3);
-        let Item::DoIt(last) = &items[2] else {
-            panic!()
-        };
+        let Item::DoIt(last) = &items[2] else { panic!() };
         assert_eq!(last.declared, vec!["z"]);
         assert_eq!(last.code.source, "z := y");
     }
 
     #[test]
     fn items_before_an_error_survive_it() {
-        let results = parse_file_items(
-            "a := 1.\nb := .\nObject subclass: Foo [ bar [ ^1 ] ]\nc := 3",
-            &origin(),
-        );
+        let results = parse_file_items("a := 1.\nb := .\nObject subclass: Foo [ bar [ ^1 ] ]\nc := 3", &origin());
         let shape: Vec<bool> = results.iter().map(Result::is_ok).collect();
         assert_eq!(shape, vec![true, false, true, true]);
         let broken = parse_file_items("x := 'abc", &origin());
@@ -646,14 +491,15 @@ Eval [ | d | d := Dog default. d name printNl ]
             errors("Object subclass: Foo [ 3 ]"),
             vec!["1:24 expected a method ('selector [ ... ]'), '| a |', 'Name := value.' or a class pragma, found number 3"]
         );
+        assert_eq!(errors("Foo extend [ X := 3. ]")[0].split(':').next(), Some("1"));
+        assert!(errors("Foo extend [ Foo class [ | x | ] ]")[0].contains("Foo class extend [ | x | ]"));
         assert_eq!(
-            errors("Foo extend [ X := 3. ]")[0].split(':').next(),
-            Some("1")
+            errors("| a b"),
+            vec!["1:6 expected a temp name or '|' to end the declaration opened at 1:1, found end of input"]
         );
-        assert!(
-            errors("Foo extend [ Foo class [ | x | ] ]")[0].contains("Foo class extend [ | x | ]")
+        assert_eq!(
+            errors("x ] y"),
+            vec!["1:3 found ']' but nothing is open here for it to close; remove it or add the opening bracket"]
         );
-        assert_eq!(errors("| a b"), vec!["1:6 expected a temp name or '|' to end the declaration opened at 1:1, found end of input"]);
-        assert_eq!(errors("x ] y"), vec!["1:3 found ']' but nothing is open here for it to close; remove it or add the opening bracket"]);
     }
 }

@@ -98,10 +98,7 @@ impl Inline {
     /// Whether the receiver is a literal block that becomes part of the
     /// enclosing scope (the condition of a `while` loop).
     pub fn inlines_receiver(&self) -> bool {
-        matches!(
-            self,
-            Inline::WhileTrue | Inline::WhileFalse | Inline::WhileTrue0 | Inline::WhileFalse0
-        )
+        matches!(self, Inline::WhileTrue | Inline::WhileFalse | Inline::WhileTrue0 | Inline::WhileFalse0)
     }
 
     /// Whether argument `index` (of `argc`) is a literal block that becomes

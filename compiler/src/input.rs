@@ -19,9 +19,7 @@ pub fn input_status(source: &str) -> InputStatus {
         Ok(tokens) => tokens,
         Err(e) => {
             return match e.kind {
-                LexErrorKind::UnterminatedString | LexErrorKind::UnterminatedComment => {
-                    InputStatus::Incomplete
-                }
+                LexErrorKind::UnterminatedString | LexErrorKind::UnterminatedComment => InputStatus::Incomplete,
                 _ => InputStatus::Complete,
             }
         }
@@ -29,9 +27,7 @@ pub fn input_status(source: &str) -> InputStatus {
     let mut depth: i64 = 0;
     for t in &tokens {
         match t.tok {
-            Tok::LParen | Tok::LBracket | Tok::LBrace | Tok::LitArrayOpen | Tok::ByteArrayOpen => {
-                depth += 1
-            }
+            Tok::LParen | Tok::LBracket | Tok::LBrace | Tok::LitArrayOpen | Tok::ByteArrayOpen => depth += 1,
             Tok::RParen | Tok::RBracket | Tok::RBrace => {
                 depth -= 1;
                 if depth < 0 {
@@ -46,15 +42,9 @@ pub fn input_status(source: &str) -> InputStatus {
         return InputStatus::Incomplete;
     }
     match tokens.last().map(|t| t.tok) {
-        Some(
-            Tok::Keyword(_)
-            | Tok::BinOp(_)
-            | Tok::Lt
-            | Tok::Gt
-            | Tok::Assign
-            | Tok::Caret
-            | Tok::Colon,
-        ) => InputStatus::Incomplete,
+        Some(Tok::Keyword(_) | Tok::BinOp(_) | Tok::Lt | Tok::Gt | Tok::Assign | Tok::Caret | Tok::Colon) => {
+            InputStatus::Incomplete
+        }
         _ => InputStatus::Complete,
     }
 }
@@ -85,17 +75,7 @@ mod tests {
 
     #[test]
     fn finished_or_broken_input_is_complete() {
-        for s in [
-            "3 + 4",
-            "",
-            "x foo.",
-            "[:x | x] value: 3",
-            "1 + )",
-            "x := 3. y",
-            "| a b |",
-            "§",
-            "#(1 2)",
-        ] {
+        for s in ["3 + 4", "", "x foo.", "[:x | x] value: 3", "1 + )", "x := 3. y", "| a b |", "§", "#(1 2)"] {
             assert_eq!(input_status(s), Complete, "{s}");
         }
     }

@@ -132,14 +132,8 @@ impl LexError {
     pub fn message(&self, source: &str) -> String {
         match self.kind {
             LexErrorKind::UnexpectedChar => {
-                let c = source
-                    .get(self.start..)
-                    .and_then(|s| s.chars().next())
-                    .unwrap_or(' ');
-                format!(
-                    "unexpected character '{}' (U+{:04X}); expected a name, literal or punctuation",
-                    c, c as u32
-                )
+                let c = source.get(self.start..).and_then(|s| s.chars().next()).unwrap_or(' ');
+                format!("unexpected character '{}' (U+{:04X}); expected a name, literal or punctuation", c, c as u32)
             }
             LexErrorKind::UnterminatedString => {
                 "expected a closing quote (') for this string, found end of input".into()
@@ -147,12 +141,8 @@ impl LexError {
             LexErrorKind::UnterminatedComment => {
                 "expected a closing double quote (\") for this comment, found end of input".into()
             }
-            LexErrorKind::MissingCharacter => {
-                "expected a character after '$', found end of input".into()
-            }
-            LexErrorKind::BareHash => {
-                "expected a symbol, '(' or '[' after '#', found something else".into()
-            }
+            LexErrorKind::MissingCharacter => "expected a character after '$', found end of input".into(),
+            LexErrorKind::BareHash => "expected a symbol, '(' or '[' after '#', found something else".into(),
         }
     }
 }
@@ -286,8 +276,7 @@ fn number(lex: &mut logos::Lexer<'_, Raw>) {
             radix = base;
         }
     }
-    if radix == 10 && rest.get(i) == Some(&b'.') && rest.get(i + 1).is_some_and(u8::is_ascii_digit)
-    {
+    if radix == 10 && rest.get(i) == Some(&b'.') && rest.get(i + 1).is_some_and(u8::is_ascii_digit) {
         i += 2;
         while rest.get(i).is_some_and(u8::is_ascii_digit) {
             i += 1;
@@ -308,9 +297,7 @@ fn number(lex: &mut logos::Lexer<'_, Raw>) {
         while rest.get(j).is_some_and(u8::is_ascii_digit) {
             j += 1;
         }
-        let next_is_word = rest
-            .get(j)
-            .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
+        let next_is_word = rest.get(j).is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
         if !next_is_word {
             i = j;
         }
@@ -338,13 +325,7 @@ pub fn lex(source: &str) -> Result<Vec<Token<'_>>, LexError> {
                 Raw::Char(c) => Tok::Char(c),
                 Raw::Str => Tok::Str(text),
                 Raw::Symbol | Raw::QuotedSymbol => Tok::Symbol(text),
-                Raw::Hash => {
-                    return Err(LexError {
-                        kind: LexErrorKind::BareHash,
-                        start,
-                        end,
-                    })
-                }
+                Raw::Hash => return Err(LexError { kind: LexErrorKind::BareHash, start, end }),
                 Raw::LitArrayOpen => Tok::LitArrayOpen,
                 Raw::ByteArrayOpen => Tok::ByteArrayOpen,
                 Raw::LParen => Tok::LParen,
@@ -377,23 +358,11 @@ fn split_keyword_assignments<'a>(source: &'a str, tokens: Vec<Token<'a>>) -> Vec
             if let Tok::BinOp(op) = next.tok {
                 if next.start == t.end && op.starts_with('=') {
                     iter.next();
-                    out.push(Token {
-                        tok: Tok::Ident(&source[t.start..t.end - 1]),
-                        start: t.start,
-                        end: t.end - 1,
-                    });
-                    out.push(Token {
-                        tok: Tok::Assign,
-                        start: t.end - 1,
-                        end: next.start + 1,
-                    });
+                    out.push(Token { tok: Tok::Ident(&source[t.start..t.end - 1]), start: t.start, end: t.end - 1 });
+                    out.push(Token { tok: Tok::Assign, start: t.end - 1, end: next.start + 1 });
                     if op.len() > 1 {
                         let s = next.start + 1;
-                        out.push(Token {
-                            tok: Tok::BinOp(&source[s..next.end]),
-                            start: s,
-                            end: next.end,
-                        });
+                        out.push(Token { tok: Tok::BinOp(&source[s..next.end]), start: s, end: next.end });
                     }
                     continue;
                 }
@@ -466,11 +435,7 @@ fn settle_punctuation(tokens: Vec<Token<'_>>) -> Vec<Token<'_>> {
             Tok::BinOp(">") => out.push(Token { tok: Tok::Gt, ..t }),
             Tok::BinOp(op) if op.bytes().all(|b| b == b'|') => {
                 for k in 0..op.len() {
-                    out.push(Token {
-                        tok: Tok::Bar,
-                        start: t.start + k,
-                        end: t.start + k + 1,
-                    });
+                    out.push(Token { tok: Tok::Bar, start: t.start + k, end: t.start + k + 1 });
                 }
             }
             _ => out.push(t),
@@ -484,9 +449,7 @@ mod tests {
     use super::*;
 
     fn toks(s: &str) -> Vec<Tok<'_>> {
-        lex(s)
-            .map(|v| v.into_iter().map(|t| t.tok).collect())
-            .unwrap_or_default()
+        lex(s).map(|v| v.into_iter().map(|t| t.tok).collect()).unwrap_or_default()
     }
 
     #[test]
@@ -511,57 +474,25 @@ mod tests {
         assert_eq!(toks("3."), vec![Tok::Number("3"), Tok::Dot]);
         assert_eq!(toks("2r"), vec![Tok::Number("2"), Tok::Ident("r")]);
         assert_eq!(toks("3 sqrt"), vec![Tok::Number("3"), Tok::Ident("sqrt")]);
-        assert_eq!(
-            toks("3seconds"),
-            vec![Tok::Number("3"), Tok::Ident("seconds")]
-        );
+        assert_eq!(toks("3seconds"), vec![Tok::Number("3"), Tok::Ident("seconds")]);
         assert_eq!(toks("1e"), vec![Tok::Number("1"), Tok::Ident("e")]);
     }
 
     #[test]
     fn negative_literals_follow_pharo() {
-        assert_eq!(
-            toks("3 - -5"),
-            vec![Tok::Number("3"), Tok::BinOp("-"), Tok::Number("-5")]
-        );
-        assert_eq!(
-            toks("x-1"),
-            vec![Tok::Ident("x"), Tok::BinOp("-"), Tok::Number("1")]
-        );
-        assert_eq!(
-            toks("3-1"),
-            vec![Tok::Number("3"), Tok::BinOp("-"), Tok::Number("1")]
-        );
-        assert_eq!(
-            toks("x := -1"),
-            vec![Tok::Ident("x"), Tok::Assign, Tok::Number("-1")]
-        );
-        assert_eq!(
-            toks("3--5"),
-            vec![Tok::Number("3"), Tok::BinOp("-"), Tok::Number("-5")]
-        );
-        assert_eq!(
-            toks("x<-1"),
-            vec![Tok::Ident("x"), Tok::Lt, Tok::Number("-1")]
-        );
-        assert_eq!(
-            toks("#(-1 -2)"),
-            vec![
-                Tok::LitArrayOpen,
-                Tok::Number("-1"),
-                Tok::Number("-2"),
-                Tok::RParen
-            ]
-        );
+        assert_eq!(toks("3 - -5"), vec![Tok::Number("3"), Tok::BinOp("-"), Tok::Number("-5")]);
+        assert_eq!(toks("x-1"), vec![Tok::Ident("x"), Tok::BinOp("-"), Tok::Number("1")]);
+        assert_eq!(toks("3-1"), vec![Tok::Number("3"), Tok::BinOp("-"), Tok::Number("1")]);
+        assert_eq!(toks("x := -1"), vec![Tok::Ident("x"), Tok::Assign, Tok::Number("-1")]);
+        assert_eq!(toks("3--5"), vec![Tok::Number("3"), Tok::BinOp("-"), Tok::Number("-5")]);
+        assert_eq!(toks("x<-1"), vec![Tok::Ident("x"), Tok::Lt, Tok::Number("-1")]);
+        assert_eq!(toks("#(-1 -2)"), vec![Tok::LitArrayOpen, Tok::Number("-1"), Tok::Number("-2"), Tok::RParen]);
         assert_eq!(toks("-16r1F"), vec![Tok::Number("-16r1F")]);
     }
 
     #[test]
     fn characters_strings_symbols() {
-        assert_eq!(
-            toks("$a $  $'"),
-            vec![Tok::Char('a'), Tok::Char(' '), Tok::Char('\'')]
-        );
+        assert_eq!(toks("$a $  $'"), vec![Tok::Char('a'), Tok::Char(' '), Tok::Char('\'')]);
         assert_eq!(toks("'it''s'"), vec![Tok::Str("'it''s'")]);
         assert_eq!(
             toks("#foo #at:put: #+ #'hello world' #->"),
@@ -573,15 +504,7 @@ mod tests {
                 Tok::Symbol("#->")
             ]
         );
-        assert_eq!(
-            toks("#[1 2]"),
-            vec![
-                Tok::ByteArrayOpen,
-                Tok::Number("1"),
-                Tok::Number("2"),
-                Tok::RBracket
-            ]
-        );
+        assert_eq!(toks("#[1 2]"), vec![Tok::ByteArrayOpen, Tok::Number("1"), Tok::Number("2"), Tok::RBracket]);
         assert_eq!(toks("\"a comment\" x"), vec![Tok::Ident("x")]);
     }
 
@@ -589,62 +512,25 @@ mod tests {
     fn keywords_and_assignment() {
         assert_eq!(
             toks("at: 1 put: 2"),
-            vec![
-                Tok::Keyword("at:"),
-                Tok::Number("1"),
-                Tok::Keyword("put:"),
-                Tok::Number("2")
-            ]
+            vec![Tok::Keyword("at:"), Tok::Number("1"), Tok::Keyword("put:"), Tok::Number("2")]
         );
-        assert_eq!(
-            toks("x:=1"),
-            vec![Tok::Ident("x"), Tok::Assign, Tok::Number("1")]
-        );
-        assert_eq!(
-            toks("x:=-1"),
-            vec![Tok::Ident("x"), Tok::Assign, Tok::Number("-1")]
-        );
+        assert_eq!(toks("x:=1"), vec![Tok::Ident("x"), Tok::Assign, Tok::Number("1")]);
+        assert_eq!(toks("x:=-1"), vec![Tok::Ident("x"), Tok::Assign, Tok::Number("-1")]);
         assert_eq!(toks("at:put:"), vec![Tok::KeywordSeq("at:put:")]);
         assert_eq!(
             toks("[:x :y | ]"),
-            vec![
-                Tok::LBracket,
-                Tok::Colon,
-                Tok::Ident("x"),
-                Tok::Colon,
-                Tok::Ident("y"),
-                Tok::Bar,
-                Tok::RBracket
-            ]
+            vec![Tok::LBracket, Tok::Colon, Tok::Ident("x"), Tok::Colon, Tok::Ident("y"), Tok::Bar, Tok::RBracket]
         );
         assert_eq!(toks("||"), vec![Tok::Bar, Tok::Bar]);
-        assert_eq!(
-            toks("a -> b"),
-            vec![Tok::Ident("a"), Tok::BinOp("->"), Tok::Ident("b")]
-        );
+        assert_eq!(toks("a -> b"), vec![Tok::Ident("a"), Tok::BinOp("->"), Tok::Ident("b")]);
     }
 
     #[test]
     fn errors_carry_their_kind_and_span() {
-        assert_eq!(
-            lex("x 'abc").err().map(|e| (e.kind, e.start)),
-            Some((LexErrorKind::UnterminatedString, 2))
-        );
-        assert_eq!(
-            lex("\"abc").err().map(|e| e.kind),
-            Some(LexErrorKind::UnterminatedComment)
-        );
-        assert_eq!(
-            lex("x $").err().map(|e| e.kind),
-            Some(LexErrorKind::MissingCharacter)
-        );
-        assert_eq!(
-            lex("x § y").err().map(|e| e.kind),
-            Some(LexErrorKind::UnexpectedChar)
-        );
-        assert_eq!(
-            lex("# foo").err().map(|e| e.kind),
-            Some(LexErrorKind::BareHash)
-        );
+        assert_eq!(lex("x 'abc").err().map(|e| (e.kind, e.start)), Some((LexErrorKind::UnterminatedString, 2)));
+        assert_eq!(lex("\"abc").err().map(|e| e.kind), Some(LexErrorKind::UnterminatedComment));
+        assert_eq!(lex("x $").err().map(|e| e.kind), Some(LexErrorKind::MissingCharacter));
+        assert_eq!(lex("x § y").err().map(|e| e.kind), Some(LexErrorKind::UnexpectedChar));
+        assert_eq!(lex("# foo").err().map(|e| e.kind), Some(LexErrorKind::BareHash));
     }
 }

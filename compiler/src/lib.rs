@@ -66,13 +66,7 @@ mod source_map;
 mod test_vm;
 
 lalrpop_util::lalrpop_mod!(
-    #[allow(
-        clippy::all,
-        clippy::pedantic,
-        clippy::unwrap_used,
-        unused_parens,
-        unused_qualifications
-    )]
+    #[allow(clippy::all, clippy::pedantic, clippy::unwrap_used, unused_parens, unused_qualifications)]
     grammar
 );
 
@@ -112,39 +106,21 @@ pub fn compile_method(
     let tokens = parse::tokens(&map).map_err(|d| vec![d])?;
     let arena = Bump::new();
     let method = parse::method(&arena, &map, &tokens, syntax).map_err(|d| vec![d])?;
-    let errors = |errs: Vec<(Span, String)>| {
-        errs.into_iter()
-            .map(|(s, m)| map.diagnostic(s, m))
-            .collect::<Vec<_>>()
-    };
+    let errors = |errs: Vec<(Span, String)>| errs.into_iter().map(|(s, m)| map.diagnostic(s, m)).collect::<Vec<_>>();
     let position = |o: usize| map.position(o);
     let analysis = scope::analyze(method.params, &method.body, true, &position).map_err(errors)?;
-    let generator = Generator {
-        an: &analysis,
-        ivars: &scope.instance_variables,
-        selector: method.selector,
-        map: &map,
-    };
+    let generator = Generator { an: &analysis, ivars: &scope.instance_variables, selector: method.selector, map: &map };
     let whole = Span::new(0, source.text.len());
-    let mut code = generator
-        .root(method.body.statements, RootKind::Method, whole)
-        .map_err(|e| errors(vec![e]))?;
+    let mut code = generator.root(method.body.statements, RootKind::Method, whole).map_err(|e| errors(vec![e]))?;
     code.source = source.text.clone();
     apply_pragmas(&mut code, method.body.pragmas).map_err(|e| errors(vec![e]))?;
     Ok(code)
 }
 
 /// Sets `primitive` from `<primitive: n>` and lists the other pragmas.
-fn apply_pragmas(
-    code: &mut CompiledCode,
-    pragmas: &[PragmaNode<'_>],
-) -> Result<(), (Span, String)> {
+fn apply_pragmas(code: &mut CompiledCode, pragmas: &[PragmaNode<'_>]) -> Result<(), (Span, String)> {
     for p in pragmas {
-        let arguments = p
-            .args
-            .iter()
-            .map(literal::value)
-            .collect::<Result<Vec<_>, _>>()?;
+        let arguments = p.args.iter().map(literal::value).collect::<Result<Vec<_>, _>>()?;
         if p.selector == "primitive:" {
             let number = match arguments.first() {
                 Some(Literal::Integer(n)) => u16::try_from(n.clone()).ok().filter(|&n| n > 0),
@@ -153,15 +129,15 @@ fn apply_pragmas(
             match number {
                 Some(n) => code.primitive = n,
                 None => {
-                    return Err((p.span, "expected a primitive number from 1 to 65535 in <primitive: >, found something else".into()))
+                    return Err((
+                        p.span,
+                        "expected a primitive number from 1 to 65535 in <primitive: >, found something else".into(),
+                    ))
                 }
             }
             continue;
         }
-        code.pragmas.push(Pragma {
-            selector: p.selector.to_string(),
-            arguments,
-        });
+        code.pragmas.push(Pragma { selector: p.selector.to_string(), arguments });
     }
     Ok(())
 }
@@ -200,39 +176,17 @@ pub(crate) fn compile_doit_tokens(
 ) -> Result<DoIt, Vec<Diagnostic>> {
     let arena = Bump::new();
     let body = parse::doit_body(&arena, map, tokens).map_err(|d| vec![d])?;
-    let errors = |errs: Vec<(Span, String)>| {
-        errs.into_iter()
-            .map(|(s, m)| map.diagnostic(s, m))
-            .collect::<Vec<_>>()
-    };
+    let errors = |errs: Vec<(Span, String)>| errs.into_iter().map(|(s, m)| map.diagnostic(s, m)).collect::<Vec<_>>();
     let position = |o: usize| map.position(o);
     let analysis = scope::analyze(&[], &body, temps_are_local, &position).map_err(errors)?;
-    let generator = Generator {
-        an: &analysis,
-        ivars,
-        selector: DOIT_SELECTOR,
-        map,
-    };
-    let meaningful = tokens
-        .iter()
-        .rposition(|t| t.tok != lexer::Tok::Dot)
-        .map_or(0, |i| i + 1);
+    let generator = Generator { an: &analysis, ivars, selector: DOIT_SELECTOR, map };
+    let meaningful = tokens.iter().rposition(|t| t.tok != lexer::Tok::Dot).map_or(0, |i| i + 1);
     let span = match (tokens.first(), tokens[..meaningful].last()) {
         (Some(first), Some(last)) => Span::new(first.start, last.end),
         _ => Span::new(0, 0),
     };
-    let mut code = generator
-        .root(body.statements, RootKind::DoIt, span)
-        .map_err(|e| errors(vec![e]))?;
-    code.source = map
-        .text
-        .get(span.start..span.end)
-        .unwrap_or_default()
-        .to_string();
-    let declared = if temps_are_local {
-        Vec::new()
-    } else {
-        body.temps.iter().map(|n| n.name.to_string()).collect()
-    };
+    let mut code = generator.root(body.statements, RootKind::DoIt, span).map_err(|e| errors(vec![e]))?;
+    code.source = map.text.get(span.start..span.end).unwrap_or_default().to_string();
+    let declared = if temps_are_local { Vec::new() } else { body.temps.iter().map(|n| n.name.to_string()).collect() };
     Ok(DoIt { declared, code })
 }

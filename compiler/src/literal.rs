@@ -32,12 +32,11 @@ pub fn value(node: &LitNode<'_>) -> Result<Literal, (Span, String)> {
                 match byte {
                     Some(b) => bytes.push(b),
                     None => {
-                        let text = if let Lit::Number(t) = item.lit {
-                            t
-                        } else {
-                            "?"
-                        };
-                        return Err((item.span, format!("expected a byte (an integer from 0 to 255) in the byte array, found {text}")));
+                        let text = if let Lit::Number(t) = item.lit { t } else { "?" };
+                        return Err((
+                            item.span,
+                            format!("expected a byte (an integer from 0 to 255) in the byte array, found {text}"),
+                        ));
                     }
                 }
             }
@@ -84,9 +83,7 @@ pub fn number(text: &str) -> Result<Literal, String> {
         Some(r) => (true, r),
         None => (false, text),
     };
-    let int_end = rest
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(rest.len());
+    let int_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
     let mut radix = 10u32;
     let mut mantissa = &rest[..int_end];
     let mut tail = &rest[int_end..];
@@ -103,17 +100,13 @@ pub fn number(text: &str) -> Result<Literal, String> {
             }
             None => after_r,
         };
-        let end = after_r
-            .find(|c: char| !c.is_digit(radix))
-            .unwrap_or(after_r.len());
+        let end = after_r.find(|c: char| !c.is_digit(radix)).unwrap_or(after_r.len());
         mantissa = &after_r[..end];
         tail = &after_r[end..];
     }
     let mut fraction = "";
     if let Some(after_dot) = tail.strip_prefix('.') {
-        let end = after_dot
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(after_dot.len());
+        let end = after_dot.find(|c: char| !c.is_ascii_digit()).unwrap_or(after_dot.len());
         fraction = &after_dot[..end];
         tail = &after_dot[end..];
     }
@@ -123,26 +116,17 @@ pub fn number(text: &str) -> Result<Literal, String> {
             .char_indices()
             .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && c == '-')))
             .map_or(after_e.len(), |(i, _)| i);
-        exponent = Some(
-            after_e[..end]
-                .parse()
-                .map_err(|_| format!("exponent out of range in {text}"))?,
-        );
+        exponent = Some(after_e[..end].parse().map_err(|_| format!("exponent out of range in {text}"))?);
         tail = &after_e[end..];
     }
     let scale: Option<u32> = match tail.strip_prefix('s') {
         Some("") => Some(fraction.len() as u32),
-        Some(d) => Some(
-            d.parse()
-                .map_err(|_| format!("scale out of range in {text}"))?,
-        ),
+        Some(d) => Some(d.parse().map_err(|_| format!("scale out of range in {text}"))?),
         None => None,
     };
     let exp = exponent.unwrap_or(0);
     if exp.unsigned_abs() > MAX_EXPONENT as u64 {
-        return Err(format!(
-            "expected an exponent of at most {MAX_EXPONENT}, found {exp} in {text}"
-        ));
+        return Err(format!("expected an exponent of at most {MAX_EXPONENT}, found {exp} in {text}"));
     }
     let sign = |n: BigInt| if negative { -n } else { n };
     if let Some(scale) = scale {
@@ -158,27 +142,15 @@ pub fn number(text: &str) -> Result<Literal, String> {
             numerator /= &g;
             denominator /= &g;
         }
-        return Ok(Literal::ScaledDecimal {
-            numerator: sign(numerator),
-            denominator,
-            scale,
-        });
+        return Ok(Literal::ScaledDecimal { numerator: sign(numerator), denominator, scale });
     }
     if !fraction.is_empty() {
-        let spelled = format!(
-            "{}{mantissa}.{fraction}e{exp}",
-            if negative { "-" } else { "" }
-        );
-        return spelled
-            .parse::<f64>()
-            .map(Literal::Float)
-            .map_err(|_| format!("expected a float, found {text}"));
+        let spelled = format!("{}{mantissa}.{fraction}e{exp}", if negative { "-" } else { "" });
+        return spelled.parse::<f64>().map(Literal::Float).map_err(|_| format!("expected a float, found {text}"));
     }
     let m = digits_value(mantissa, radix)?;
     if exp >= 0 {
-        Ok(Literal::Integer(sign(
-            m * BigInt::from(radix).pow(exp as u32),
-        )))
+        Ok(Literal::Integer(sign(m * BigInt::from(radix).pow(exp as u32))))
     } else {
         // Smalltalk would answer a Fraction; a Float is the nearest plain literal.
         let f = m.to_f64().unwrap_or(f64::INFINITY) * (radix as f64).powi(exp as i32);
@@ -209,27 +181,15 @@ mod tests {
         assert_eq!(number("1.5e300"), Ok(Literal::Float(1.5e300)));
         assert_eq!(
             number("3.14s2"),
-            Ok(Literal::ScaledDecimal {
-                numerator: BigInt::from(157),
-                denominator: BigInt::from(50),
-                scale: 2
-            })
+            Ok(Literal::ScaledDecimal { numerator: BigInt::from(157), denominator: BigInt::from(50), scale: 2 })
         );
         assert_eq!(
             number("3s2"),
-            Ok(Literal::ScaledDecimal {
-                numerator: BigInt::from(3),
-                denominator: BigInt::from(1),
-                scale: 2
-            })
+            Ok(Literal::ScaledDecimal { numerator: BigInt::from(3), denominator: BigInt::from(1), scale: 2 })
         );
         assert_eq!(
             number("3.14s"),
-            Ok(Literal::ScaledDecimal {
-                numerator: BigInt::from(157),
-                denominator: BigInt::from(50),
-                scale: 2
-            })
+            Ok(Literal::ScaledDecimal { numerator: BigInt::from(157), denominator: BigInt::from(50), scale: 2 })
         );
         assert!(number("1e999999999").is_err());
         assert!(number("1r0").is_err());

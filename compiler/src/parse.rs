@@ -18,9 +18,7 @@ pub fn tokens<'s>(map: &SourceMap<'s>) -> Result<Vec<Token<'s>>, Diagnostic> {
     lexer::lex(map.text).map_err(|e| map.diagnostic(Span::new(e.start, e.end), e.message(map.text)))
 }
 
-fn triples<'a, 't>(
-    tokens: &'t [Token<'a>],
-) -> impl Iterator<Item = Result<(usize, Tok<'a>, usize), SyntaxError>> + 't {
+fn triples<'a, 't>(tokens: &'t [Token<'a>]) -> impl Iterator<Item = Result<(usize, Tok<'a>, usize), SyntaxError>> + 't {
     tokens.iter().map(|t| Ok((t.start, t.tok, t.end)))
 }
 
@@ -35,28 +33,19 @@ pub fn method<'a>(
         MethodSyntax::Classic => grammar::MethodClassicParser::new().parse(arena, triples(tokens)),
         MethodSyntax::Bracket => grammar::MethodBracketParser::new().parse(arena, triples(tokens)),
     };
-    let method =
-        result.map_err(|e| diagnose(map, tokens, e, syntax == MethodSyntax::Bracket, true))?;
+    let method = result.map_err(|e| diagnose(map, tokens, e, syntax == MethodSyntax::Bracket, true))?;
     check_nesting(map, method.body.statements)?;
     for p in method.body.pragmas {
-        if let Some(span) = p
-            .args
-            .iter()
-            .find_map(|a| crate::ast::literal_too_deep(a, 0))
-        {
-            return Err(map.diagnostic(
-                span,
-                "expected literal arrays nested at most 256 deep, found deeper nesting here",
-            ));
+        if let Some(span) = p.args.iter().find_map(|a| crate::ast::literal_too_deep(a, 0)) {
+            return Err(
+                map.diagnostic(span, "expected literal arrays nested at most 256 deep, found deeper nesting here")
+            );
         }
     }
     Ok(method)
 }
 
-fn check_nesting(
-    map: &SourceMap<'_>,
-    statements: &[crate::ast::Stmt<'_>],
-) -> Result<(), Diagnostic> {
+fn check_nesting(map: &SourceMap<'_>, statements: &[crate::ast::Stmt<'_>]) -> Result<(), Diagnostic> {
     match crate::ast::too_deep(statements) {
         Some(span) => Err(map.diagnostic(
             span,
@@ -70,11 +59,7 @@ fn check_nesting(
 }
 
 /// Parses temps and statements (a doit) from `tokens` (all of them).
-pub fn doit_body<'a>(
-    arena: &'a Bump,
-    map: &SourceMap<'a>,
-    tokens: &[Token<'a>],
-) -> Result<Body<'a>, Diagnostic> {
+pub fn doit_body<'a>(arena: &'a Bump, map: &SourceMap<'a>, tokens: &[Token<'a>]) -> Result<Body<'a>, Diagnostic> {
     let body = grammar::DoItBodyParser::new()
         .parse(arena, triples(tokens))
         .map_err(|e| diagnose(map, tokens, e, false, false))?;
@@ -96,9 +81,7 @@ fn opener_name(opener: Tok<'_>, is_method_body: bool) -> (&'static str, &'static
 /// Names the grammar's expected terminals for a person.
 fn describe_expected(expected: &[String]) -> String {
     let has = |name: &str| expected.iter().any(|e| e == name);
-    let starts_value = [
-        "Number", "Char", "Str", "Symbol", "\"#(\"", "\"#[\"", "\"(\"", "\"[\"", "\"{\"",
-    ];
+    let starts_value = ["Number", "Char", "Str", "Symbol", "\"#(\"", "\"#[\"", "\"(\"", "\"[\"", "\"{\""];
     // After an operand, a name, keyword or operator all start a message.
     let starts_message = ["Ident", "Keyword", "BinOp", "\"|\"", "\"<\"", "\">\""];
     let mut names: Vec<String> = Vec::new();
@@ -146,74 +129,38 @@ fn diagnose<'a>(
         ParseError::InvalidToken { location } => {
             return map.diagnostic(Span::new(location, location + 1), "unexpected input");
         }
-        ParseError::ExtraToken {
-            token: (lo, tok, hi),
-        } => {
-            return map.diagnostic(
-                Span::new(lo, hi),
-                format!("expected end of input, found {}", tok.describe()),
-            );
+        ParseError::ExtraToken { token: (lo, tok, hi) } => {
+            return map.diagnostic(Span::new(lo, hi), format!("expected end of input, found {}", tok.describe()));
         }
-        ParseError::UnrecognizedToken {
-            token: (lo, tok, hi),
-            expected,
-        } => {
-            let index = tokens
-                .iter()
-                .position(|t| t.start == lo)
-                .unwrap_or(tokens.len());
-            (
-                Span::new(lo, hi),
-                tok.describe(),
-                expected,
-                index,
-                Some(tok),
-            )
+        ParseError::UnrecognizedToken { token: (lo, tok, hi), expected } => {
+            let index = tokens.iter().position(|t| t.start == lo).unwrap_or(tokens.len());
+            (Span::new(lo, hi), tok.describe(), expected, index, Some(tok))
         }
         ParseError::UnrecognizedEof { location, expected } => {
             let at = tokens.last().map_or(location, |t| t.end);
-            (
-                Span::new(at, at),
-                "end of input".to_string(),
-                expected,
-                tokens.len(),
-                None,
-            )
+            (Span::new(at, at), "end of input".to_string(), expected, tokens.len(), None)
         }
     };
-    let previous = index
-        .checked_sub(1)
-        .and_then(|i| tokens.get(i))
-        .map(|t| t.tok);
+    let previous = index.checked_sub(1).and_then(|i| tokens.get(i)).map(|t| t.tok);
     let has = |name: &str| expected.iter().any(|e| e == name);
     // Literals can start an expression; where only a name can come, a name
     // is meant (an argument in a pattern, a temp, a block argument).
     let wants_value = has("Number");
     let wants_name = has("Ident") && !wants_value;
-    let before_previous = index
-        .checked_sub(2)
-        .and_then(|i| tokens.get(i))
-        .map(|t| t.tok);
+    let before_previous = index.checked_sub(2).and_then(|i| tokens.get(i)).map(|t| t.tok);
     if index == 0 && is_method {
         return map.diagnostic(
             span,
             format!("expected a method pattern (a unary, binary or keyword selector with its argument names), found {found}"),
         );
     }
-    if matches!(
-        (before_previous, previous),
-        (Some(Tok::Colon), Some(Tok::Ident(_)))
-    ) && has("\"|\"")
-    {
-        let message = format!("expected another block argument (':name'), '|' or ']' after the block arguments, found {found}");
+    if matches!((before_previous, previous), (Some(Tok::Colon), Some(Tok::Ident(_)))) && has("\"|\"") {
+        let message =
+            format!("expected another block argument (':name'), '|' or ']' after the block arguments, found {found}");
         return map.diagnostic(span, message);
     }
     if wants_name && has("\"|\"") && expected.len() == 2 {
-        if let Some(bar) = tokens[..index.min(tokens.len())]
-            .iter()
-            .rev()
-            .find(|t| t.tok == Tok::Bar)
-        {
+        if let Some(bar) = tokens[..index.min(tokens.len())].iter().rev().find(|t| t.tok == Tok::Bar) {
             let opened = map.position(bar.start);
             return map.diagnostic(
                 span,
@@ -222,15 +169,13 @@ fn diagnose<'a>(
         }
     }
     if has("\">\"") && has("Keyword") && !has("BinOp") {
-        if let Some(lt) = tokens[..index.min(tokens.len())]
-            .iter()
-            .rev()
-            .find(|t| t.tok == Tok::Lt)
-        {
+        if let Some(lt) = tokens[..index.min(tokens.len())].iter().rev().find(|t| t.tok == Tok::Lt) {
             let opened = map.position(lt.start);
             return map.diagnostic(
                 span,
-                format!("expected another 'keyword: literal' or '>' to close the pragma opened at {opened}, found {found}"),
+                format!(
+                    "expected another 'keyword: literal' or '>' to close the pragma opened at {opened}, found {found}"
+                ),
             );
         }
     }
@@ -255,16 +200,10 @@ fn diagnose<'a>(
             format!("expected an argument name after '{k}', found {found}")
         }
         _ if wants_value && operator.is_some() => {
-            format!(
-                "expected an argument after '{}', found {found}",
-                operator.unwrap_or_default()
-            )
+            format!("expected an argument after '{}', found {found}", operator.unwrap_or_default())
         }
         _ if wants_name && operator.is_some() => {
-            format!(
-                "expected an argument name after '{}', found {found}",
-                operator.unwrap_or_default()
-            )
+            format!("expected an argument name after '{}', found {found}", operator.unwrap_or_default())
         }
         Some(Tok::Colon) if wants_name => {
             format!("expected a block argument name after ':', found {found}")
@@ -275,11 +214,7 @@ fn diagnose<'a>(
             let mut open: Vec<Token<'a>> = Vec::new();
             for t in &tokens[..index.min(tokens.len())] {
                 match t.tok {
-                    Tok::LBracket
-                    | Tok::ByteArrayOpen
-                    | Tok::LParen
-                    | Tok::LitArrayOpen
-                    | Tok::LBrace => open.push(*t),
+                    Tok::LBracket | Tok::ByteArrayOpen | Tok::LParen | Tok::LitArrayOpen | Tok::LBrace => open.push(*t),
                     Tok::RBracket | Tok::RParen | Tok::RBrace => {
                         open.pop();
                     }
@@ -288,15 +223,14 @@ fn diagnose<'a>(
             }
             let closer_expected = open.last().filter(|o| {
                 let (closer, _) = opener_name(o.tok, false);
-                expected
-                    .iter()
-                    .any(|e| e.trim_matches('"') == closer.trim_matches('\''))
+                expected.iter().any(|e| e.trim_matches('"') == closer.trim_matches('\''))
             });
-            let stray_closer = matches!(found_tok, Some(Tok::RBracket | Tok::RParen | Tok::RBrace))
-                && open.is_empty();
+            let stray_closer = matches!(found_tok, Some(Tok::RBracket | Tok::RParen | Tok::RBrace)) && open.is_empty();
             match closer_expected {
                 _ if stray_closer => {
-                    format!("found {found} but nothing is open here for it to close; remove it or add the opening bracket")
+                    format!(
+                        "found {found} but nothing is open here for it to close; remove it or add the opening bracket"
+                    )
                 }
                 Some(o) => {
                     let (closer, what) = opener_name(o.tok, bracket_method && open.len() == 1);
@@ -340,11 +274,7 @@ mod tests {
             Expr::Variable(n) => n.name.to_string(),
             Expr::Assign { target, value } => format!("(:= {} {})", target.name, sexpr(value)),
             Expr::Send { receiver, message } => {
-                let args: String = message
-                    .args
-                    .iter()
-                    .map(|a| format!(" {}", sexpr(a)))
-                    .collect();
+                let args: String = message.args.iter().map(|a| format!(" {}", sexpr(a))).collect();
                 format!("({} {}{args})", message.selector, sexpr(receiver))
             }
             Expr::Cascade { receiver, parts } => {
@@ -354,8 +284,7 @@ mod tests {
                         chain
                             .iter()
                             .map(|m| {
-                                let args: String =
-                                    m.args.iter().map(|a| format!(" {}", sexpr(a))).collect();
+                                let args: String = m.args.iter().map(|a| format!(" {}", sexpr(a))).collect();
                                 format!("{}{args}", m.selector)
                             })
                             .collect::<Vec<_>>()
@@ -369,10 +298,9 @@ mod tests {
                 let temps: Vec<&str> = b.temps.iter().map(|p| p.name).collect();
                 format!("[{:?} {:?} {}]", params, temps, stmts(b.body))
             }
-            Expr::Brace { elements, .. } => format!(
-                "{{{}}}",
-                elements.iter().map(sexpr).collect::<Vec<_>>().join(". ")
-            ),
+            Expr::Brace { elements, .. } => {
+                format!("{{{}}}", elements.iter().map(sexpr).collect::<Vec<_>>().join(". "))
+            }
         }
     }
 
@@ -387,11 +315,7 @@ mod tests {
     }
 
     fn parse(text: &str) -> String {
-        let origin = Origin {
-            name: "t".into(),
-            first_line: 1,
-            first_column: 1,
-        };
+        let origin = Origin { name: "t".into(), first_line: 1, first_column: 1 };
         let map = SourceMap::new(text, &origin);
         let toks = tokens(&map).expect("lexes");
         let arena = Bump::new();
@@ -403,10 +327,7 @@ mod tests {
 
     #[test]
     fn precedence_is_unary_binary_keyword() {
-        assert_eq!(
-            parse("a + b * c foo: d bar"),
-            "(foo: (* (+ a b) c) (bar d))"
-        );
+        assert_eq!(parse("a + b * c foo: d bar"), "(foo: (* (+ a b) c) (bar d))");
         assert_eq!(parse("a foo bar + b baz"), "(+ (bar (foo a)) (baz b))");
         assert_eq!(parse("x at: 1 put: 2 + 3"), "(at:put: x 1 (+ 2 3))");
         assert_eq!(parse("(a at: 1) at: 2"), "(at: (at: a 1) 2)");
@@ -420,23 +341,14 @@ mod tests {
     #[test]
     fn cascades_go_to_the_last_receiver() {
         assert_eq!(parse("a foo; bar"), "(cascade a foo; bar)");
-        assert_eq!(
-            parse("a b foo: 1; bar baz; + 2; qux: 3"),
-            "(cascade (b a) foo: 1; bar > baz; + 2; qux: 3)"
-        );
-        assert_eq!(
-            parse("Transcript show: 'a'; cr"),
-            "(cascade Transcript show: 'a'; cr)"
-        );
+        assert_eq!(parse("a b foo: 1; bar baz; + 2; qux: 3"), "(cascade (b a) foo: 1; bar > baz; + 2; qux: 3)");
+        assert_eq!(parse("Transcript show: 'a'; cr"), "(cascade Transcript show: 'a'; cr)");
         assert_eq!(parse("(a foo; bar) baz"), "(baz (cascade a foo; bar))");
     }
 
     #[test]
     fn blocks_literals_and_statements() {
-        assert_eq!(
-            parse("[:x :y | | t | t := x. ^y]"),
-            "[[\"x\", \"y\"] [\"t\"] (:= t x). ^y]"
-        );
+        assert_eq!(parse("[:x :y | | t | t := x. ^y]"), "[[\"x\", \"y\"] [\"t\"] (:= t x). ^y]");
         assert_eq!(parse("[:x]"), "[[\"x\"] [] ]");
         assert_eq!(parse("[:x || t | t]"), "[[\"x\"] [\"t\"] t]");
         assert_eq!(parse("[]"), "[[] [] ]");
@@ -453,14 +365,8 @@ mod tests {
 
     #[test]
     fn syntax_errors_say_what_was_expected_and_found() {
-        assert_eq!(
-            parse("x := )"),
-            "error 1:6 expected an expression after ':=', found ')'"
-        );
-        assert_eq!(
-            parse("x foo: ]"),
-            "error 1:8 expected an argument after 'foo:', found ']'"
-        );
+        assert_eq!(parse("x := )"), "error 1:6 expected an expression after ':=', found ')'");
+        assert_eq!(parse("x foo: ]"), "error 1:8 expected an argument after 'foo:', found ']'");
         assert_eq!(
             parse("\n  [:x | x + 1"),
             "error 2:14 expected ']' to close the block opened at 2:3, found end of input"
@@ -473,22 +379,10 @@ mod tests {
             parse("#(1 2"),
             "error 1:6 expected ')' to close the literal array opened at 1:1, found end of input"
         );
-        assert_eq!(
-            parse("{1. 2"),
-            "error 1:6 expected '}' to close the brace array opened at 1:1, found end of input"
-        );
-        assert_eq!(
-            parse("3 + "),
-            "error 1:4 expected an argument after '+', found end of input"
-        );
-        assert_eq!(
-            parse("^"),
-            "error 1:2 expected an expression after '^', found end of input"
-        );
-        assert_eq!(
-            parse("3; foo").split(" (").next(),
-            Some("error 1:2 expected a message send before ';'")
-        );
+        assert_eq!(parse("{1. 2"), "error 1:6 expected '}' to close the brace array opened at 1:1, found end of input");
+        assert_eq!(parse("3 + "), "error 1:4 expected an argument after '+', found end of input");
+        assert_eq!(parse("^"), "error 1:2 expected an expression after '^', found end of input");
+        assert_eq!(parse("3; foo").split(" (").next(), Some("error 1:2 expected a message send before ';'"));
         assert_eq!(
             parse("a ]"),
             "error 1:3 found ']' but nothing is open here for it to close; remove it or add the opening bracket"

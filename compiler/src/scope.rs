@@ -119,13 +119,7 @@ pub fn analyze(
     temps_are_local: bool,
     position: &dyn Fn(usize) -> String,
 ) -> Result<Analysis, Vec<(Span, String)>> {
-    let mut a = Analyzer {
-        an: Analysis::default(),
-        position,
-        seq: 0,
-        errors: Vec::new(),
-        refs: Vec::new(),
-    };
+    let mut a = Analyzer { an: Analysis::default(), position, seq: 0, errors: Vec::new(), refs: Vec::new() };
     let root = a.new_scope(None, ScopeKind::Method);
     a.declare_all(root, params, true);
     if temps_are_local {
@@ -162,23 +156,20 @@ impl<'e> Analyzer<'e> {
     fn declare(&mut self, scope: ScopeId, n: &Name<'_>, is_param: bool) {
         if PSEUDO_VARIABLES.contains(&n.name) {
             let what = if is_param { "an argument" } else { "a temp" };
+            self.errors.push((n.span, format!("expected a name for {what}, found the reserved name '{}'", n.name)));
+            return;
+        }
+        let duplicate = self.an.scopes[scope].vars.iter().find(|&&v| self.an.vars[v].name == n.name).copied();
+        if let Some(v) = duplicate {
+            let first = self.an.vars[v].span;
             self.errors.push((
                 n.span,
                 format!(
-                    "expected a name for {what}, found the reserved name '{}'",
-                    n.name
+                    "duplicate name '{}': it is already declared at {} in the same scope; rename one of them",
+                    n.name,
+                    (self.position)(first.start)
                 ),
             ));
-            return;
-        }
-        let duplicate = self.an.scopes[scope]
-            .vars
-            .iter()
-            .find(|&&v| self.an.vars[v].name == n.name)
-            .copied();
-        if let Some(v) = duplicate {
-            let first = self.an.vars[v].span;
-            self.errors.push((n.span, format!("duplicate name '{}': it is already declared at {} in the same scope; rename one of them", n.name, (self.position)(first.start))));
             return;
         }
         let id = self.an.vars.len();
@@ -244,9 +235,7 @@ impl<'e> Analyzer<'e> {
             }
             return;
         };
-        let inlined = ScopeKind::Inlined {
-            is_loop: kind.is_loop(),
-        };
+        let inlined = ScopeKind::Inlined { is_loop: kind.is_loop() };
         match receiver {
             Expr::Block(b) if kind.inlines_receiver() => self.block(scope, b, inlined),
             _ => self.expr(scope, receiver),
@@ -288,10 +277,7 @@ impl<'e> Analyzer<'e> {
         if PSEUDO_VARIABLES.contains(&n.name) {
             self.errors.push((
                 n.span,
-                format!(
-                    "expected a variable to assign to, found '{}', which cannot be assigned",
-                    n.name
-                ),
+                format!("expected a variable to assign to, found '{}', which cannot be assigned", n.name),
             ));
             return;
         }
@@ -299,7 +285,10 @@ impl<'e> Analyzer<'e> {
             return;
         };
         if self.an.vars[v].is_param {
-            self.errors.push((n.span, format!("expected a variable to assign to, found argument '{}', which cannot be assigned", n.name)));
+            self.errors.push((
+                n.span,
+                format!("expected a variable to assign to, found argument '{}', which cannot be assigned", n.name),
+            ));
             return;
         }
         self.note_use(scope, v);
@@ -352,11 +341,7 @@ impl<'e> Analyzer<'e> {
             if var.real == from {
                 continue;
             }
-            let capture = if var.remote {
-                Capture::Vector(var.scope)
-            } else {
-                Capture::Copied(v)
-            };
+            let capture = if var.remote { Capture::Vector(var.scope) } else { Capture::Copied(v) };
             let owner = var.real;
             let mut r = from;
             while r != owner {

@@ -20,11 +20,7 @@ impl<'s> SourceMap<'s> {
     pub fn new(text: &'s str, origin: &'s Origin) -> SourceMap<'s> {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        SourceMap {
-            text,
-            origin,
-            line_starts,
-        }
+        SourceMap { text, origin, line_starts }
     }
 
     /// The 0-based line within the text holding `offset`.
@@ -45,16 +41,8 @@ impl<'s> SourceMap<'s> {
         let offset = self.clamp(offset);
         let local = self.local_line(offset);
         let start = self.line_starts[local];
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(0, |s| s.chars().count()) as u32
-            + 1;
-        let col = if local == 0 {
-            col + self.origin.first_column.max(1) - 1
-        } else {
-            col
-        };
+        let col = self.text.get(start..offset).map_or(0, |s| s.chars().count()) as u32 + 1;
+        let col = if local == 0 { col + self.origin.first_column.max(1) - 1 } else { col };
         (self.origin.first_line.max(1) + local as u32, col)
     }
 
@@ -77,36 +65,20 @@ impl<'s> SourceMap<'s> {
         let start = self.clamp(span.start);
         let local = self.local_line(start);
         let line_start = self.line_starts[local];
-        let line_end = self.text[line_start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| line_start + i);
+        let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
         let raw_line = &self.text[line_start..line_end];
         let raw_line = raw_line.strip_suffix('\r').unwrap_or(raw_line);
         let (line, column) = self.line_col(start);
-        let end = self
-            .clamp(span.end.max(start))
-            .min(line_start + raw_line.len())
-            .max(start);
+        let end = self.clamp(span.end.max(start)).min(line_start + raw_line.len()).max(start);
         let width = self.text[start..end].chars().count().max(1) as u32;
         // The source line is shown as it stands in the file: on the text's
         // first line, pad for the columns before the text began.
         let source_line = if local == 0 && self.origin.first_column > 1 {
-            format!(
-                "{}{}",
-                " ".repeat(self.origin.first_column as usize - 1),
-                raw_line
-            )
+            format!("{}{}", " ".repeat(self.origin.first_column as usize - 1), raw_line)
         } else {
             raw_line.to_string()
         };
-        Diagnostic {
-            message: message.into(),
-            file: self.origin.name.clone(),
-            line,
-            column,
-            source_line,
-            width,
-        }
+        Diagnostic { message: message.into(), file: self.origin.name.clone(), line, column, source_line, width }
     }
 }
 
@@ -116,11 +88,7 @@ mod tests {
 
     #[test]
     fn positions_count_from_the_origin() {
-        let origin = Origin {
-            name: "f.st".into(),
-            first_line: 10,
-            first_column: 5,
-        };
+        let origin = Origin { name: "f.st".into(), first_line: 10, first_column: 5 };
         let map = SourceMap::new("ab\ncd", &origin);
         assert_eq!(map.line_col(0), (10, 5));
         assert_eq!(map.line_col(1), (10, 6));

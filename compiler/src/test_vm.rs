@@ -54,11 +54,7 @@ pub struct Closure {
 impl std::fmt::Debug for Closure {
     // Copied values may hold collections that hold this closure.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "a closure in {} with {} args",
-            self.code.selector, self.code.num_args
-        )
+        write!(f, "a closure in {} with {} args", self.code.selector, self.code.num_args)
     }
 }
 
@@ -81,19 +77,11 @@ impl TestVm {
     pub fn new() -> TestVm {
         let mut globals = HashMap::new();
         globals.insert("OrderedCollection".to_string(), V::CollectionClass);
-        TestVm {
-            globals,
-            next_activation: 0,
-        }
+        TestVm { globals, next_activation: 0 }
     }
 
     /// Runs a method on `receiver`; answers its value or an error message.
-    pub fn run_method(
-        &mut self,
-        code: &CompiledCode,
-        receiver: V,
-        args: Vec<V>,
-    ) -> Result<V, String> {
+    pub fn run_method(&mut self, code: &CompiledCode, receiver: V, args: Vec<V>) -> Result<V, String> {
         self.next_activation += 1;
         let home = self.next_activation;
         match self.run(code, receiver, args, Vec::new(), home) {
@@ -109,16 +97,10 @@ impl TestVm {
             Literal::Nil => V::Nil,
             Literal::True => V::Bool(true),
             Literal::False => V::Bool(false),
-            Literal::Integer(n) => V::Int(
-                n.to_i64()
-                    .ok_or_else(|| Unwind::Error("big integer".into()))?,
-            ),
+            Literal::Integer(n) => V::Int(n.to_i64().ok_or_else(|| Unwind::Error("big integer".into()))?),
             Literal::Symbol(s) => V::Sym(s.clone()),
             Literal::String(s) => V::Str(s.clone()),
-            Literal::Array(items) => arr(items
-                .iter()
-                .map(|l| self.literal(l))
-                .collect::<Result<_, _>>()?),
+            Literal::Array(items) => arr(items.iter().map(|l| self.literal(l)).collect::<Result<_, _>>()?),
             other => return Err(Unwind::Error(format!("unsupported literal {other:?}"))),
         })
     }
@@ -151,11 +133,9 @@ impl TestVm {
                 a.borrow_mut().push(x.clone());
                 Ok(x.clone())
             }
-            ("at:", V::Arr(a), [V::Int(i)]) => a
-                .borrow()
-                .get((*i as usize).wrapping_sub(1))
-                .cloned()
-                .ok_or_else(|| Unwind::Error("index".into())),
+            ("at:", V::Arr(a), [V::Int(i)]) => {
+                a.borrow().get((*i as usize).wrapping_sub(1)).cloned().ok_or_else(|| Unwind::Error("index".into()))
+            }
             ("size", V::Arr(a), []) => Ok(V::Int(a.borrow().len() as i64)),
             ("yourself", r, []) => Ok(r.clone()),
             ("collectValues", V::Arr(a), []) => {
@@ -193,12 +173,8 @@ impl TestVm {
                     self.send("value", arg(0), vec![])
                 }
             }
-            ("ifTrue:ifFalse:", V::Bool(b)) => {
-                self.send("value", arg(if *b { 0 } else { 1 }), vec![])
-            }
-            ("ifFalse:ifTrue:", V::Bool(b)) => {
-                self.send("value", arg(if *b { 1 } else { 0 }), vec![])
-            }
+            ("ifTrue:ifFalse:", V::Bool(b)) => self.send("value", arg(if *b { 0 } else { 1 }), vec![]),
+            ("ifFalse:ifTrue:", V::Bool(b)) => self.send("value", arg(if *b { 1 } else { 0 }), vec![]),
             ("and:", V::Bool(b)) => {
                 if *b {
                     self.send("value", arg(0), vec![])
@@ -233,11 +209,9 @@ impl TestVm {
                 Ok(receiver.clone())
             }
             ("to:do:" | "to:by:do:", V::Int(start)) => {
-                let (V::Int(stop), step, block) = (
-                    arg(0),
-                    if args.len() == 3 { arg(1) } else { V::Int(1) },
-                    arg(args.len() - 1),
-                ) else {
+                let (V::Int(stop), step, block) =
+                    (arg(0), if args.len() == 3 { arg(1) } else { V::Int(1) }, arg(args.len() - 1))
+                else {
                     return err("to:do: limit".into());
                 };
                 let V::Int(step) = step else {
@@ -316,14 +290,9 @@ impl TestVm {
             if steps > 100_000 {
                 return Err(fail("too many steps"));
             }
-            let (insn, next) =
-                Instruction::decode(&code.bytecodes, pc).map_err(|e| fail(&e.to_string()))?;
+            let (insn, next) = Instruction::decode(&code.bytecodes, pc).map_err(|e| fail(&e.to_string()))?;
             pc = next;
-            let lit = |i: u16| {
-                code.literals
-                    .get(i as usize)
-                    .ok_or_else(|| fail("literal index"))
-            };
+            let lit = |i: u16| code.literals.get(i as usize).ok_or_else(|| fail("literal index"));
             let temp = |t: u16| t as usize;
             let pop = |stack: &mut Vec<V>| stack.pop().ok_or_else(|| fail("stack underflow"));
             match insn {
@@ -357,31 +326,19 @@ impl TestVm {
                     let V::Obj(o) = &receiver else {
                         return Err(fail("no ivars"));
                     };
-                    stack.push(
-                        o.borrow()
-                            .get(i as usize)
-                            .cloned()
-                            .ok_or_else(|| fail("ivar index"))?,
-                    );
+                    stack.push(o.borrow().get(i as usize).cloned().ok_or_else(|| fail("ivar index"))?);
                 }
                 Instruction::StoreInstVar(i) | Instruction::PopIntoInstVar(i) => {
                     let V::Obj(o) = &receiver else {
                         return Err(fail("no ivars"));
                     };
                     let v = pop(&mut stack)?;
-                    *o.borrow_mut()
-                        .get_mut(i as usize)
-                        .ok_or_else(|| fail("ivar index"))? = v.clone();
+                    *o.borrow_mut().get_mut(i as usize).ok_or_else(|| fail("ivar index"))? = v.clone();
                     if matches!(insn, Instruction::StoreInstVar(_)) {
                         stack.push(v);
                     }
                 }
-                Instruction::PushTemp(t) => stack.push(
-                    temps
-                        .get(temp(t))
-                        .cloned()
-                        .ok_or_else(|| fail("temp index"))?,
-                ),
+                Instruction::PushTemp(t) => stack.push(temps.get(temp(t)).cloned().ok_or_else(|| fail("temp index"))?),
                 Instruction::StoreTemp(t) | Instruction::PopIntoTemp(t) => {
                     let v = pop(&mut stack)?;
                     *temps.get_mut(temp(t)).ok_or_else(|| fail("temp index"))? = v.clone();
@@ -396,9 +353,7 @@ impl TestVm {
                         return Err(fail("temp vector missing"));
                     };
                     let mut vec = vec.borrow_mut();
-                    let slot = vec
-                        .get_mut(index as usize)
-                        .ok_or_else(|| fail("vector index"))?;
+                    let slot = vec.get_mut(index as usize).ok_or_else(|| fail("vector index"))?;
                     match insn {
                         Instruction::PushRemoteTemp { .. } => stack.push(slot.clone()),
                         Instruction::StoreRemoteTemp { .. } => {
@@ -408,10 +363,7 @@ impl TestVm {
                     }
                 }
                 Instruction::PushNewArray(n) => {
-                    let at = stack
-                        .len()
-                        .checked_sub(n as usize)
-                        .ok_or_else(|| fail("underflow"))?;
+                    let at = stack.len().checked_sub(n as usize).ok_or_else(|| fail("underflow"))?;
                     let items = stack.split_off(at);
                     stack.push(arr(items));
                 }
@@ -423,17 +375,9 @@ impl TestVm {
                     if block.num_copied != copied {
                         return Err(fail("copied count differs from the block's"));
                     }
-                    let at = stack
-                        .len()
-                        .checked_sub(copied as usize)
-                        .ok_or_else(|| fail("underflow"))?;
+                    let at = stack.len().checked_sub(copied as usize).ok_or_else(|| fail("underflow"))?;
                     let values = stack.split_off(at);
-                    let c = Closure {
-                        code: (**block).clone(),
-                        copied: values,
-                        receiver: receiver.clone(),
-                        home,
-                    };
+                    let c = Closure { code: (**block).clone(), copied: values, receiver: receiver.clone(), home };
                     stack.push(V::Closure(Rc::new(c)));
                 }
                 Instruction::Pop => {
@@ -447,24 +391,15 @@ impl TestVm {
                     let Literal::Symbol(sel) = lit(literal)? else {
                         return Err(fail("selector"));
                     };
-                    let at = stack
-                        .len()
-                        .checked_sub(argc as usize)
-                        .ok_or_else(|| fail("underflow"))?;
+                    let at = stack.len().checked_sub(argc as usize).ok_or_else(|| fail("underflow"))?;
                     let args = stack.split_off(at);
                     let r = pop(&mut stack)?;
                     let v = self.send(&sel.clone(), r, args)?;
                     stack.push(v);
                 }
                 Instruction::SendSpecial(i) => {
-                    let (sel, argc) = SPECIAL_SELECTORS
-                        .get(i as usize)
-                        .copied()
-                        .ok_or_else(|| fail("special"))?;
-                    let at = stack
-                        .len()
-                        .checked_sub(argc as usize)
-                        .ok_or_else(|| fail("underflow"))?;
+                    let (sel, argc) = SPECIAL_SELECTORS.get(i as usize).copied().ok_or_else(|| fail("special"))?;
+                    let at = stack.len().checked_sub(argc as usize).ok_or_else(|| fail("underflow"))?;
                     let args = stack.split_off(at);
                     let r = pop(&mut stack)?;
                     let v = self.send(sel, r, args)?;
@@ -472,11 +407,7 @@ impl TestVm {
                 }
                 Instruction::ReturnTop => {
                     let v = pop(&mut stack)?;
-                    return if code.is_block {
-                        Err(Unwind::Return(v, home))
-                    } else {
-                        Ok(v)
-                    };
+                    return if code.is_block { Err(Unwind::Return(v, home)) } else { Ok(v) };
                 }
                 Instruction::ReturnReceiver
                 | Instruction::ReturnNil
@@ -488,11 +419,7 @@ impl TestVm {
                         Instruction::ReturnTrue => V::Bool(true),
                         _ => V::Bool(false),
                     };
-                    return if code.is_block {
-                        Err(Unwind::Return(v, home))
-                    } else {
-                        Ok(v)
-                    };
+                    return if code.is_block { Err(Unwind::Return(v, home)) } else { Ok(v) };
                 }
                 Instruction::BlockReturn => return pop(&mut stack),
                 Instruction::Jump(o) => pc = (pc as i64 + o as i64) as usize,
@@ -506,11 +433,7 @@ impl TestVm {
                 }
             }
             if stack.len() > code.max_stack as usize {
-                return Err(fail(&format!(
-                    "stack depth {} beyond max_stack {}",
-                    stack.len(),
-                    code.max_stack
-                )));
+                return Err(fail(&format!("stack depth {} beyond max_stack {}", stack.len(), code.max_stack)));
             }
         }
     }

@@ -131,24 +131,16 @@ fn check_code(code: &CompiledCode) {
     while pc < code.bytecodes.len() {
         let (insn, next) = Instruction::decode(&code.bytecodes, pc).expect("compiled code decodes");
         starts.push(pc);
-        if let Instruction::Jump(o) | Instruction::JumpIfTrue(o) | Instruction::JumpIfFalse(o) =
-            insn
-        {
+        if let Instruction::Jump(o) | Instruction::JumpIfTrue(o) | Instruction::JumpIfFalse(o) = insn {
             jumps.push(next as i64 + o as i64);
         }
         pc = next;
     }
     starts.push(code.bytecodes.len());
     for target in jumps {
-        assert!(
-            target >= 0 && starts.contains(&(target as usize)),
-            "jump to {target} lands inside an instruction"
-        );
+        assert!(target >= 0 && starts.contains(&(target as usize)), "jump to {target} lands inside an instruction");
     }
-    assert!(
-        code.lines.windows(2).all(|w| w[0].0 < w[1].0),
-        "line table sorted"
-    );
+    assert!(code.lines.windows(2).all(|w| w[0].0 < w[1].0), "line table sorted");
     assert!(code.num_temps as usize >= code.num_args as usize + code.num_copied as usize);
     let _ = disassemble(code);
     for lit in &code.literals {
@@ -160,10 +152,7 @@ fn check_code(code: &CompiledCode) {
 
 fn check_diagnostics<T>(result: &Result<T, Vec<Diagnostic>>) {
     if let Err(ds) = result {
-        assert!(
-            !ds.is_empty(),
-            "an error comes with at least one diagnostic"
-        );
+        assert!(!ds.is_empty(), "an error comes with at least one diagnostic");
         for d in ds {
             assert!(!d.message.contains("internal compiler error"), "{d}");
             assert!(d.line >= 1 && d.column >= 1 && d.width >= 1, "{d:?}");
@@ -173,19 +162,9 @@ fn check_diagnostics<T>(result: &Result<T, Vec<Diagnostic>>) {
 }
 
 fn exercise(text: &str) {
-    let origin = Origin {
-        name: "fuzz.st".into(),
-        first_line: 3,
-        first_column: 2,
-    };
-    let source = SourceText {
-        text: text.to_string(),
-        origin: origin.clone(),
-    };
-    let scope = ClassScope {
-        class_name: "Foo".into(),
-        instance_variables: vec!["a".into(), "name".into()],
-    };
+    let origin = Origin { name: "fuzz.st".into(), first_line: 3, first_column: 2 };
+    let source = SourceText { text: text.to_string(), origin: origin.clone() };
+    let scope = ClassScope { class_name: "Foo".into(), instance_variables: vec!["a".into(), "name".into()] };
     for syntax in [MethodSyntax::Classic, MethodSyntax::Bracket] {
         let result = compile_method(&source, syntax, &scope);
         check_diagnostics(&result);
@@ -200,10 +179,7 @@ fn exercise(text: &str) {
     }
     let _ = input_status(text);
     let _ = split_chunks(text);
-    for items in [parse_file(text, &origin), parse_chunk_file(text, &origin)]
-        .into_iter()
-        .flatten()
-    {
+    for items in [parse_file(text, &origin), parse_chunk_file(text, &origin)].into_iter().flatten() {
         for item in items {
             match item {
                 Item::DoIt(d) => check_code(&d.code),
@@ -275,16 +251,10 @@ fn random_text(rng: &mut Rng) -> String {
 
 #[test]
 fn the_compiler_never_panics() {
-    let seed = std::env::var("SMALT_FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x5EED_1234_ABCD_0001);
+    let seed = std::env::var("SMALT_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x5EED_1234_ABCD_0001);
     let mut rng = Rng(seed | 1);
     let mut inputs: Vec<String> = SEEDS.iter().map(|s| s.to_string()).collect();
-    let n: usize = std::env::var("SMALT_FUZZ_INPUTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(4000);
+    let n: usize = std::env::var("SMALT_FUZZ_INPUTS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000);
     for i in 0..n {
         let input = if i % 4 == 3 {
             random_text(&mut rng)
@@ -310,22 +280,14 @@ fn deep_nesting_is_an_error_not_a_crash() {
         format!("m ^#{}{}", "(".repeat(5000), ")".repeat(5000)),
         format!("m ^{}1{}", "{".repeat(3000), "}".repeat(3000)),
     ] {
-        let source = SourceText {
-            text,
-            origin: Origin::default(),
-        };
+        let source = SourceText { text, origin: Origin::default() };
         let result = compile_method(&source, MethodSyntax::Classic, &scope);
         assert!(result.is_err(), "{}", &source.text[..40]);
     }
     // Parentheses alone add no depth to the tree.
-    let parens = SourceText {
-        text: format!("m ^{}1{}", "(".repeat(5000), ")".repeat(5000)),
-        origin: Origin::default(),
-    };
+    let parens =
+        SourceText { text: format!("m ^{}1{}", "(".repeat(5000), ")".repeat(5000)), origin: Origin::default() };
     assert!(compile_method(&parens, MethodSyntax::Classic, &scope).is_ok());
-    let ok = SourceText {
-        text: format!("m ^1{}", " + 1".repeat(200)),
-        origin: Origin::default(),
-    };
+    let ok = SourceText { text: format!("m ^1{}", " + 1".repeat(200)), origin: Origin::default() };
     assert!(compile_method(&ok, MethodSyntax::Classic, &scope).is_ok());
 }

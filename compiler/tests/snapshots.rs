@@ -37,9 +37,7 @@ const CASES: &[(&str, &str)] = &[
 ];
 
 fn snapshot_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("snapshots")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("snapshots")
 }
 
 #[test]
@@ -47,23 +45,13 @@ fn disassembly_snapshots() {
     let update = std::env::var("SMALT_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1");
     let scope = ClassScope {
         class_name: "Thing".into(),
-        instance_variables: vec![
-            "name".into(),
-            "width".into(),
-            "height".into(),
-            "value".into(),
-            "items".into(),
-        ],
+        instance_variables: vec!["name".into(), "width".into(), "height".into(), "value".into(), "items".into()],
     };
     let mut failures = Vec::new();
     for (name, text) in CASES {
         let source = SourceText {
             text: text.to_string(),
-            origin: Origin {
-                name: format!("{name}.st"),
-                first_line: 1,
-                first_column: 1,
-            },
+            origin: Origin { name: format!("{name}.st"), first_line: 1, first_column: 1 },
         };
         let listing = match compile_method(&source, MethodSyntax::Classic, &scope) {
             Ok(code) => disassemble(&code),
@@ -77,13 +65,12 @@ fn disassembly_snapshots() {
         }
         match std::fs::read_to_string(&path) {
             Ok(expected) if expected == actual => {}
-            Ok(expected) => failures.push(format!(
-                "{name}: listing differs\n--- expected\n{expected}\n--- actual\n{actual}"
-            )),
-            Err(_) => failures.push(format!(
-                "{name}: no snapshot at {}; run with SMALT_UPDATE_SNAPSHOTS=1",
-                path.display()
-            )),
+            Ok(expected) => {
+                failures.push(format!("{name}: listing differs\n--- expected\n{expected}\n--- actual\n{actual}"))
+            }
+            Err(_) => {
+                failures.push(format!("{name}: no snapshot at {}; run with SMALT_UPDATE_SNAPSHOTS=1", path.display()))
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

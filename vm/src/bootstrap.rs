@@ -89,9 +89,13 @@ impl Vm {
         class_ivars.extend(names(&class::CLASS_IVARS));
         let mut metaclass_ivars = description_ivars.clone();
         metaclass_ivars.extend(names(&class::METACLASS_IVARS));
-        let fixed = |n: usize| InstanceSpec { fixed: n, format_code: if n == 0 { Format::Empty.code() } else { Format::Fixed.code() } };
+        let fixed = |n: usize| InstanceSpec {
+            fixed: n,
+            format_code: if n == 0 { Format::Empty.code() } else { Format::Fixed.code() },
+        };
 
-        let object = mem.make_class("Object", nil, fixed(0), &[], class::CLASS_SLOTS, Some(KnownClass::Object.index()), nil)?;
+        let object =
+            mem.make_class("Object", nil, fixed(0), &[], class::CLASS_SLOTS, Some(KnownClass::Object.index()), nil)?;
         let behavior = mem.make_class(
             "Behavior",
             object,

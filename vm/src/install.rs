@@ -114,9 +114,7 @@ fn forced_format(known: KnownClass) -> Option<Format> {
         KnownClass::LargePositiveInteger | KnownClass::LargeNegativeInteger => Some(Format::Bytes { unused: 0 }),
         KnownClass::WideString => Some(Format::Words32 { unused: 0 }),
         KnownClass::Array => Some(Format::Indexable),
-        KnownClass::Context | KnownClass::BlockClosure | KnownClass::MethodDictionary => {
-            Some(Format::FixedIndexable)
-        }
+        KnownClass::Context | KnownClass::BlockClosure | KnownClass::MethodDictionary => Some(Format::FixedIndexable),
         _ => None,
     }
 }
@@ -165,11 +163,8 @@ impl ObjectMemory {
     /// The error is a sentence naming what was wrong.
     pub fn define_class(&mut self, spec: &ClassSpec) -> Result<Oop, DefineError> {
         let nil = self.nil();
-        let mut all_ivars = if spec.superclass == nil {
-            Vec::new()
-        } else {
-            self.instance_variable_names(spec.superclass)
-        };
+        let mut all_ivars =
+            if spec.superclass == nil { Vec::new() } else { self.instance_variable_names(spec.superclass) };
         for ivar in &spec.instance_variables {
             if all_ivars.contains(ivar) {
                 return Err(DefineError::new(format!(
@@ -184,7 +179,9 @@ impl ObjectMemory {
         } else {
             self.instance_spec(spec.superclass)
         };
-        let mut inst_spec = self.spec_for(spec.shape, super_spec, all_ivars.len()).map_err(|m| DefineError::new(format!("{}: {m}", spec.name)))?;
+        let mut inst_spec = self
+            .spec_for(spec.shape, super_spec, all_ivars.len())
+            .map_err(|m| DefineError::new(format!("{}: {m}", spec.name)))?;
         let known = KnownClass::named(&spec.name);
         if let Some(known) = known {
             if let Some(required) = required_ivars(known) {
@@ -485,11 +482,8 @@ impl ObjectMemory {
 
     /// `{category. fileName. pragmas. syntax}`.
     fn code_properties(&mut self, desc: &CompiledCode, syntax: SourceSyntax, file: &str) -> Result<Oop, VmError> {
-        let category = desc
-            .pragmas
-            .iter()
-            .find(|p| p.selector == "category:")
-            .and_then(|p| match p.arguments.first() {
+        let category =
+            desc.pragmas.iter().find(|p| p.selector == "category:").and_then(|p| match p.arguments.first() {
                 Some(Literal::String(s)) | Some(Literal::Symbol(s)) => Some(s.clone()),
                 _ => None,
             });

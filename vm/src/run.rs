@@ -197,7 +197,10 @@ impl Vm {
 
     /// Compiles and runs statements, answering the value of the last one.
     pub fn evaluate(&mut self, source: &str, label: &str) -> Result<Oop, LoadError> {
-        let text = SourceText { text: source.to_string(), origin: Origin { name: label.into(), first_line: 1, first_column: 1 } };
+        let text = SourceText {
+            text: source.to_string(),
+            origin: Origin { name: label.into(), first_line: 1, first_column: 1 },
+        };
         let doit = smalt_compiler::compile_doit(&text, &Default::default()).map_err(LoadError::Syntax)?;
         self.run_doit(&doit, label)
     }
@@ -290,7 +293,10 @@ impl Vm {
         file: &str,
         category: Option<&str>,
     ) -> Result<Oop, String> {
-        let text = SourceText { text: source.to_string(), origin: Origin { name: file.into(), first_line: 1, first_column: 1 } };
+        let text = SourceText {
+            text: source.to_string(),
+            origin: Origin { name: file.into(), first_line: 1, first_column: 1 },
+        };
         self.compile_source_into(cls, &text, syntax, category).map_err(|e| e.to_string())
     }
 
@@ -299,7 +305,7 @@ impl Vm {
         cls: Oop,
         text: &SourceText,
         syntax: MethodSyntax,
-        _category: Option<&str>,
+        category: Option<&str>,
     ) -> Result<Oop, LoadError> {
         let scope = self.mem.class_scope(cls);
         let desc = smalt_compiler::compile_method(text, syntax, &scope).map_err(LoadError::Syntax)?;
@@ -310,6 +316,16 @@ impl Vm {
         };
         let method =
             self.mem.install_code(&desc, cls, BindingScope::Class(instance_side), stored_syntax, &text.origin.name)?;
+        // A category given from outside (`methodsFor:`, `compile:classified:`)
+        // wins over none; the method's own pragma, read by install_code,
+        // wins over that.
+        let properties = self.mem.heap.fetch(method, code::PROPERTIES);
+        if let Some(category) = category {
+            if self.mem.heap.fetch(properties, 0) == self.mem.nil() {
+                let name = self.mem.new_string(category)?;
+                self.mem.heap.store(properties, 0, name);
+            }
+        }
         self.mem.add_method(cls, method)?;
         self.cache.invalidate();
         Ok(self.mem.heap.fetch(method, code::SELECTOR))
@@ -345,15 +361,16 @@ impl Vm {
             let source = self.mem.heap.fetch(method, code::SOURCE);
             let Some(text) = self.mem.string_value(source) else { continue };
             let props = self.mem.heap.fetch(method, code::PROPERTIES);
-            let (file, syntax) = if props != self.mem.nil() && self.mem.heap.num_slots(props) >= 4 {
+            let (file, syntax, category) = if props != self.mem.nil() && self.mem.heap.num_slots(props) >= 4 {
+                let category = self.mem.string_value(self.mem.heap.fetch(props, 0));
                 let file = self.mem.string_value(self.mem.heap.fetch(props, 1)).unwrap_or_default();
                 let syntax = self.mem.string_value(self.mem.heap.fetch(props, 3)).unwrap_or_default();
-                (file, if syntax == "classic" { MethodSyntax::Classic } else { MethodSyntax::Bracket })
+                (file, if syntax == "classic" { MethodSyntax::Classic } else { MethodSyntax::Bracket }, category)
             } else {
-                (String::new(), MethodSyntax::Bracket)
+                (String::new(), MethodSyntax::Bracket, None)
             };
             let st = SourceText { text, origin: Origin { name: file, first_line: 1, first_column: 1 } };
-            self.compile_source_into(cls, &st, syntax, None)?;
+            self.compile_source_into(cls, &st, syntax, category.as_deref())?;
         }
         Ok(())
     }
@@ -394,7 +411,8 @@ impl Vm {
         for var in &def.class_variables {
             if let Some(init) = &var.initializer {
                 let doit = smalt_compiler::compile_doit(init, &Default::default()).map_err(LoadError::Syntax)?;
-                let method = self.mem.install_code(&doit.code, cls, BindingScope::Class(cls), SourceSyntax::DoIt, file)?;
+                let method =
+                    self.mem.install_code(&doit.code, cls, BindingScope::Class(cls), SourceSyntax::DoIt, file)?;
                 let value = self.run_method(method, cls, &[])?;
                 let cls = self.global_class(&def.name).unwrap_or(cls);
                 let binding = self.mem.declare_class_variable(cls, &var.name)?;
@@ -415,7 +433,8 @@ impl Vm {
             let target = if ext.class_side { self.mem.class_of(cls) } else { cls };
             let existing = self.mem.instance_variable_names(target);
             let superclass = self.mem.superclass_of(cls);
-            let inherited = if superclass == self.mem.nil() { 0 } else { self.mem.instance_variable_names(superclass).len() };
+            let inherited =
+                if superclass == self.mem.nil() { 0 } else { self.mem.instance_variable_names(superclass).len() };
             if ext.class_side {
                 let meta = self.mem.class_of(cls);
                 let meta_super_count = self.mem.instance_variable_names(self.mem.superclass_of(meta)).len();
@@ -428,17 +447,24 @@ impl Vm {
                 self.redefine_with(cls, Some(own), None).map_err(definition_error)?;
             }
         }
+        // Each method says which side it belongs to (`Foo class extend`
+        // marks them all class-side), so the methods go to the class itself.
         let cls = self.global_class(&ext.class_name).unwrap_or(cls);
-        let target = if ext.class_side { self.mem.class_of(cls) } else { cls };
-        self.install_methods(target, &ext.methods)
+        self.install_methods(cls, &ext.methods)
     }
 
     /// Redefines an existing class with other own instance variables
     /// (instance side, class side, or both), keeping everything else.
-    fn redefine_with(&mut self, cls: Oop, ivars: Option<Vec<String>>, class_ivars: Option<Vec<String>>) -> Result<Oop, String> {
+    fn redefine_with(
+        &mut self,
+        cls: Oop,
+        ivars: Option<Vec<String>>,
+        class_ivars: Option<Vec<String>>,
+    ) -> Result<Oop, String> {
         let name = self.mem.class_name(cls);
         let superclass = self.mem.superclass_of(cls);
-        let inherited = if superclass == self.mem.nil() { 0 } else { self.mem.instance_variable_names(superclass).len() };
+        let inherited =
+            if superclass == self.mem.nil() { 0 } else { self.mem.instance_variable_names(superclass).len() };
         let own = ivars.unwrap_or_else(|| self.mem.instance_variable_names(cls).into_iter().skip(inherited).collect());
         let spec = ClassSpec {
             name,
@@ -456,7 +482,7 @@ impl Vm {
     fn install_methods(&mut self, cls: Oop, methods: &[MethodSource]) -> Result<(), LoadError> {
         for m in methods {
             let target = if m.class_side { self.mem.class_of(cls) } else { cls };
-            self.compile_source_into(target, &m.source, m.syntax, None)?;
+            self.compile_source_into(target, &m.source, m.syntax, m.category.as_deref())?;
         }
         Ok(())
     }

@@ -32,8 +32,7 @@ impl Heap {
     pub fn set_header(&mut self, oop: Oop, h: Header) {
         let current = self.header(oop);
         debug_assert!(h.num_slots_field() == current.num_slots_field());
-        self.region
-            .write(oop.offset(), h.with_remembered(current.is_remembered()).0);
+        self.region.write(oop.offset(), h.with_remembered(current.is_remembered()).0);
     }
 
     /// The class index of any `Oop`; immediates answer
@@ -135,8 +134,7 @@ impl Heap {
     /// The whole body as words.
     #[inline]
     pub fn words(&self, oop: Oop) -> &[u64] {
-        self.region
-            .word_range(oop.offset() + 8, self.num_slots(oop))
+        self.region.word_range(oop.offset() + 8, self.num_slots(oop))
     }
 
     /// The whole body as mutable words. Remembers an old code or pointer
@@ -169,11 +167,7 @@ impl Heap {
             return false;
         }
         let h = oop.offset();
-        let Some(&(_, to)) = self
-            .spaces()
-            .iter()
-            .find(|&&(from, to)| h >= from && h < to)
-        else {
+        let Some(&(_, to)) = self.spaces().iter().find(|&&(from, to)| h >= from && h < to) else {
             return false;
         };
         let header = self.header_at(h);
@@ -230,14 +224,8 @@ mod tests {
     #[test]
     fn immediates_have_fixed_class_indices_and_are_never_young() {
         let heap = small_heap();
-        assert_eq!(
-            heap.class_index_of(Oop::small_integer(-5)),
-            SMALL_INTEGER_CLASS_INDEX
-        );
-        assert_eq!(
-            heap.class_index_of(Oop::character(97)),
-            CHARACTER_CLASS_INDEX
-        );
+        assert_eq!(heap.class_index_of(Oop::small_integer(-5)), SMALL_INTEGER_CLASS_INDEX);
+        assert_eq!(heap.class_index_of(Oop::character(97)), CHARACTER_CLASS_INDEX);
         assert_eq!(heap.class_index_of(NIL), 3);
         assert!(!heap.is_young(Oop::small_integer(1 << 40)));
         assert!(heap.is_valid_object(TRUE));

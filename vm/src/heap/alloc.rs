@@ -54,12 +54,7 @@ impl Heap {
     ///
     /// # GC
     /// Never collects and never moves anything.
-    pub fn allocate_old(
-        &mut self,
-        class_index: u32,
-        format: Format,
-        num_slots: usize,
-    ) -> Option<Oop> {
+    pub fn allocate_old(&mut self, class_index: u32, format: Format, num_slots: usize) -> Option<Oop> {
         if num_slots > MAX_SLOTS {
             return None;
         }
@@ -89,17 +84,8 @@ impl Heap {
     }
 
     /// Writes the overflow word, header and initial body at `start`.
-    fn initialize(
-        &mut self,
-        start: usize,
-        class_index: u32,
-        format: Format,
-        num_slots: usize,
-    ) -> Oop {
-        debug_assert!(
-            format != Format::Forwarded,
-            "only the scavenger forwards objects"
-        );
+    fn initialize(&mut self, start: usize, class_index: u32, format: Format, num_slots: usize) -> Oop {
+        debug_assert!(format != Format::Forwarded, "only the scavenger forwards objects");
         let mut h = start;
         let field = if num_slots >= OVERFLOW_SLOTS as usize {
             self.region.write(start, overflow_word(num_slots));
@@ -109,15 +95,12 @@ impl Heap {
             num_slots as u64
         };
         let hash = self.next_hash();
-        self.region
-            .write(h, Header::new(class_index, format, hash, field).0);
+        self.region.write(h, Header::new(class_index, format, hash, field).0);
         let fill = match format {
             Format::Fixed | Format::Indexable | Format::FixedIndexable | Format::Weak => NIL.bits(),
             _ => 0,
         };
-        self.region
-            .word_range_mut(h + 8, num_slots.max(1))
-            .fill(fill);
+        self.region.word_range_mut(h + 8, num_slots.max(1)).fill(fill);
         if format.is_code() && num_slots > 0 {
             self.region.write(h + 8, Oop::small_integer(0).bits());
         }
@@ -173,9 +156,7 @@ mod tests {
         assert_eq!(heap.format_of(s), Format::Bytes { unused: 3 });
         let empty = heap.allocate_bytes(20, b"").expect("room");
         assert_eq!(heap.byte_len(empty), 0);
-        let w = heap
-            .allocate(21, Format::Words32 { unused: 1 }, 2)
-            .expect("room");
+        let w = heap.allocate(21, Format::Words32 { unused: 1 }, 2).expect("room");
         assert_eq!(heap.byte_len(w), 12);
         let c = heap.allocate(22, Format::code_for(3), 2).expect("room");
         assert_eq!(heap.fetch(c, 0), Oop::small_integer(0));
@@ -210,10 +191,7 @@ mod tests {
         while !heap.needs_collection() {
             last = heap.allocate(5, Format::Fixed, 6).expect("room");
         }
-        assert!(
-            heap.is_young(last),
-            "the first object past eden's limit is in the reserve"
-        );
+        assert!(heap.is_young(last), "the first object past eden's limit is in the reserve");
         let mut n = 0;
         while heap.is_young(last) {
             last = heap.allocate(5, Format::Fixed, 6).expect("room");

@@ -74,10 +74,7 @@ impl Compactor<'_> {
             return;
         }
         let h = oop.offset();
-        debug_assert!(
-            h >= 8 && h < self.heap.old_top,
-            "full GC met a non-old ref {oop:?}"
-        );
+        debug_assert!(h >= 8 && h < self.heap.old_top, "full GC met a non-old ref {oop:?}");
         if self.is_marked(h) {
             return;
         }
@@ -132,9 +129,7 @@ impl Compactor<'_> {
         };
         let first_dead = (0..self.bits.len())
             .find(|&i| word(i) != !0)
-            .map_or(64 * self.bits.len(), |i| {
-                64 * i + (!word(i)).trailing_zeros() as usize
-            });
+            .map_or(64 * self.bits.len(), |i| 64 * i + (!word(i)).trailing_zeros() as usize);
         self.dense_end = 8 * first_dead;
         total as usize
     }
@@ -212,14 +207,8 @@ impl Heap {
         let mut bits = std::mem::take(&mut self.mark_bits);
         bits.clear();
         bits.resize((old_top / 8).div_ceil(64) + 1, 0);
-        let mut c = Compactor {
-            heap: self,
-            bits,
-            stack: Vec::new(),
-            weak: Vec::new(),
-            block_live: Vec::new(),
-            dense_end: 0,
-        };
+        let mut c =
+            Compactor { heap: self, bits, stack: Vec::new(), weak: Vec::new(), block_live: Vec::new(), dense_end: 0 };
 
         roots.visit(&mut |slot: &mut Oop| c.mark(*slot));
         let mut pinned = 8;
@@ -271,9 +260,7 @@ mod tests {
         let mut heap = small_heap();
         let mut all = Vec::new();
         for i in 0..10 {
-            let o = heap
-                .allocate_old(5, Format::Fixed, 1 + i % 3)
-                .expect("room");
+            let o = heap.allocate_old(5, Format::Fixed, 1 + i % 3).expect("room");
             heap.store(o, 0, Oop::small_integer(i as i64));
             all.push(o);
         }
@@ -292,11 +279,7 @@ mod tests {
         let kept = &seen[3..];
         assert_eq!(kept.len(), 5);
         assert!(kept.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(
-            kept[0],
-            Oop::from_offset(56),
-            "first survivor slid to the bottom"
-        );
+        assert_eq!(kept[0], Oop::from_offset(56), "first survivor slid to the bottom");
         for (k, &o) in kept.iter().enumerate() {
             let i = 2 * k + 1;
             assert_eq!(heap.identity_hash(o), hashes[i]);
@@ -325,11 +308,7 @@ mod tests {
         check(&heap, &mut roots);
         let tail = roots[0];
         let big = heap.fetch(tail, 0);
-        assert_eq!(
-            big,
-            Oop::from_offset(64),
-            "overflow word at 56, header at 64"
-        );
+        assert_eq!(big, Oop::from_offset(64), "overflow word at 56, header at 64");
         assert_eq!(heap.num_slots(big), 500);
         assert_eq!(heap.fetch(big, 0), tail);
         assert_eq!(heap.bytes(heap.fetch(big, 499)), &[7u8; 3000][..]);
@@ -343,10 +322,7 @@ mod tests {
         let old_kept = heap.allocate_old(5, Format::Fixed, 1).expect("room");
         let young_dead = heap.allocate(5, Format::Fixed, 1).expect("room");
         let young_kept = heap.allocate(5, Format::Fixed, 1).expect("room");
-        for (i, o) in [old_dead, old_kept, young_dead, young_kept]
-            .into_iter()
-            .enumerate()
-        {
+        for (i, o) in [old_dead, old_kept, young_dead, young_kept].into_iter().enumerate() {
             heap.store(weak, i, o);
         }
         let mut roots = vec![weak, old_kept, young_kept];
@@ -378,11 +354,7 @@ mod tests {
 
     #[test]
     fn stress_mode_collects_every_time_and_stays_consistent() {
-        let mut heap = heap_with(HeapConfig {
-            max_heap: 64 << 20,
-            eden_bytes: 64 << 10,
-            gc_stress: true,
-        });
+        let mut heap = heap_with(HeapConfig { max_heap: 64 << 20, eden_bytes: 64 << 10, gc_stress: true });
         heap.set_stress_full_every(10);
         let table = heap.allocate_old(5, Format::Indexable, 64).expect("room");
         let mut roots = vec![table, NIL];

@@ -20,11 +20,7 @@ impl Heap {
     /// at a safe point like a collection.
     #[doc(alias = "becomeForward:")]
     pub fn forward_references(&mut self, roots: &mut dyn Roots, pairs: &[(Oop, Oop)]) {
-        let map: HashMap<Oop, Oop> = pairs
-            .iter()
-            .copied()
-            .filter(|(a, _)| a.is_object())
-            .collect();
+        let map: HashMap<Oop, Oop> = pairs.iter().copied().filter(|(a, _)| a.is_object()).collect();
         if map.is_empty() {
             return;
         }

@@ -94,18 +94,12 @@ impl Format {
 
     /// Whether every body slot is an object reference.
     pub const fn is_pointers(self) -> bool {
-        matches!(
-            self,
-            Format::Empty | Format::Fixed | Format::Indexable | Format::FixedIndexable | Format::Weak
-        )
+        matches!(self, Format::Empty | Format::Fixed | Format::Indexable | Format::FixedIndexable | Format::Weak)
     }
 
     /// Whether the body is raw bits (bytes or words) rather than references.
     pub const fn is_bits(self) -> bool {
-        matches!(
-            self,
-            Format::Words64 | Format::Words32 { .. } | Format::Words16 { .. } | Format::Bytes { .. }
-        )
+        matches!(self, Format::Words64 | Format::Words32 { .. } | Format::Words16 { .. } | Format::Bytes { .. })
     }
 
     /// Whether this is the format of a CompiledMethod or CompiledBlock.

@@ -26,11 +26,7 @@ pub(super) const fn overflow_word(num_slots: usize) -> u64 {
 /// Bytes an object of `num_slots` slots occupies, overflow word included.
 #[inline]
 pub(super) const fn object_bytes(num_slots: usize) -> usize {
-    let overflow = if num_slots >= OVERFLOW_SLOTS as usize {
-        8
-    } else {
-        0
-    };
+    let overflow = if num_slots >= OVERFLOW_SLOTS as usize { 8 } else { 0 };
     let body = if num_slots == 0 { 1 } else { num_slots };
     overflow + 8 + 8 * body
 }
@@ -93,9 +89,7 @@ impl Heap {
     pub(super) fn traced_slots(&self, h: usize) -> Slots {
         let header = self.header_at(h);
         match header.format() {
-            Some(Format::Fixed | Format::Indexable | Format::FixedIndexable) => {
-                Slots::Strong(self.slots_at(h))
-            }
+            Some(Format::Fixed | Format::Indexable | Format::FixedIndexable) => Slots::Strong(self.slots_at(h)),
             Some(Format::Weak) => Slots::Weak(self.slots_at(h)),
             Some(Format::Code { .. }) => Slots::Strong(self.code_pointer_slots(h)),
             _ => Slots::Strong(0),
@@ -140,10 +134,6 @@ impl Heap {
 
     /// The runs of objects, old space first: `(from, to)` byte ranges.
     pub(super) fn spaces(&self) -> [(usize, usize); 3] {
-        [
-            (8, self.old_top),
-            (self.past_start, self.past_top),
-            (self.eden_start, self.eden_top),
-        ]
+        [(8, self.old_top), (self.past_start, self.past_top), (self.eden_start, self.eden_top)]
     }
 }

@@ -54,8 +54,9 @@
 //!   eden`, or when the tenure headroom is entered.
 //! * *Stress* ([`HeapConfig::gc_stress`]): `needs_collection` is always true;
 //!   every `collect` scavenges and verifies the young part; every 100th
-//!   (see [`Heap::set_stress_full_every`]) runs a full collection and a full
-//!   verification (or sooner, if old space passes its threshold). A failed
+//!   (see [`Heap::set_stress_full_every`]), or every (old space / 4 KiB)th
+//!   when that is more, runs a full collection and a full verification (or
+//!   sooner, if old space passes its threshold). A failed
 //!   verification in stress mode panics: it is a VM bug.
 //!   Cost: a scavenge of a small nursery is a few microseconds; a full
 //!   collection plus full verification of a 10 MB old space about 10 ms
@@ -111,11 +112,7 @@ pub struct HeapConfig {
 
 impl Default for HeapConfig {
     fn default() -> Self {
-        HeapConfig {
-            max_heap: 4 << 30,
-            eden_bytes: 8 << 20,
-            gc_stress: false,
-        }
+        HeapConfig { max_heap: 4 << 30, eden_bytes: 8 << 20, gc_stress: false }
     }
 }
 
@@ -226,9 +223,7 @@ pub struct Heap {
 
 impl std::fmt::Debug for Heap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Heap")
-            .field("stats", &self.stats())
-            .finish_non_exhaustive()
+        f.debug_struct("Heap").field("stats", &self.stats()).finish_non_exhaustive()
     }
 }
 
@@ -256,9 +251,7 @@ impl Heap {
         let old_used = match image {
             Some(m) => {
                 if m.len < 8 || m.len % 8 != 0 || m.len > max - 2 * nursery {
-                    return Err(HeapError::BadConfig(
-                        "image heap length does not fit the heap",
-                    ));
+                    return Err(HeapError::BadConfig("image heap length does not fit the heap"));
                 }
                 m.len
             }
@@ -330,7 +323,11 @@ impl Heap {
     pub fn collect(&mut self, roots: &mut dyn Roots) {
         if self.gc_stress {
             self.stress_count += 1;
-            if self.stress_count >= self.stress_full_every || self.old_top > self.old_threshold {
+            // A full collection costs in proportion to old space, so a big
+            // old space is fully collected less often (one per 4 KiB of it
+            // at least), keeping a stress run linear in its length.
+            let every = self.stress_full_every.max((self.old_top / (4 << 10)) as u32);
+            if self.stress_count >= every || self.old_top > self.old_threshold {
                 self.stress_count = 0;
                 self.full_collect(roots);
                 if let Err(e) = self.verify(roots) {
@@ -406,11 +403,7 @@ pub(crate) mod testing {
 
     /// A small heap with nil, false and true in place (class index 3).
     pub fn small_heap() -> Heap {
-        heap_with(HeapConfig {
-            max_heap: 64 << 20,
-            eden_bytes: 256 << 10,
-            gc_stress: false,
-        })
+        heap_with(HeapConfig { max_heap: 64 << 20, eden_bytes: 256 << 10, gc_stress: false })
     }
 
     pub fn heap_with(config: HeapConfig) -> Heap {
@@ -455,16 +448,8 @@ mod tests {
         drop(file);
         let file = std::fs::File::open(&path).expect("open");
         let len = heap.stats().old_used;
-        let map = FileMapping {
-            fd: file.as_raw_fd(),
-            file_offset: 4096,
-            len,
-        };
-        let config = HeapConfig {
-            max_heap: 64 << 20,
-            eden_bytes: 256 << 10,
-            gc_stress: false,
-        };
+        let map = FileMapping { fd: file.as_raw_fd(), file_offset: 4096, len };
+        let config = HeapConfig { max_heap: 64 << 20, eden_bytes: 256 << 10, gc_stress: false };
         let mut booted = Heap::with_file(config, Some(map)).expect("boot");
         drop(file);
         let _ = std::fs::remove_file(&path);
@@ -486,11 +471,7 @@ mod tests {
     fn random_graphs_survive_every_kind_of_collection() {
         const ROOTS: usize = 40;
         const REFS: usize = 3;
-        let mut heap = heap_with(HeapConfig {
-            max_heap: 64 << 20,
-            eden_bytes: 64 << 10,
-            gc_stress: false,
-        });
+        let mut heap = heap_with(HeapConfig { max_heap: 64 << 20, eden_bytes: 64 << 10, gc_stress: false });
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
         let mut rand = move |n: usize| {
             seed ^= seed << 13;
@@ -552,11 +533,8 @@ mod tests {
                 check(&heap, &mut roots);
                 // Compare everything reachable, breadth first.
                 let mut seen = std::collections::HashSet::new();
-                let mut queue: Vec<(Oop, usize)> = roots
-                    .iter()
-                    .zip(&model_roots)
-                    .filter_map(|(&o, &m)| m.map(|m| (o, m)))
-                    .collect();
+                let mut queue: Vec<(Oop, usize)> =
+                    roots.iter().zip(&model_roots).filter_map(|(&o, &m)| m.map(|m| (o, m))).collect();
                 while let Some((o, id)) = queue.pop() {
                     assert_eq!(id_of(&heap, o), id);
                     if !seen.insert(id) {
@@ -573,44 +551,5 @@ mod tests {
             }
         }
         assert!(heap.stats().scavenges > 200 && heap.stats().full_collections >= 19);
-    }
-
-    /// `cargo test -p smalt-vm stress_cost -- --ignored --nocapture`
-    #[test]
-    #[ignore = "timing, run by hand"]
-    fn stress_cost_of_a_hundred_thousand_safe_points() {
-        let config = HeapConfig {
-            gc_stress: true,
-            ..HeapConfig::default()
-        };
-        let mut heap = heap_with(config);
-        // A world-sized old space: 200k objects, ~8 MB.
-        let world = heap
-            .allocate_old(5, Format::Indexable, 200_000)
-            .expect("room");
-        for i in 0..200_000 {
-            let o = heap.allocate_old(5, Format::Fixed, 4).expect("room");
-            heap.store(world, i, o);
-        }
-        let mut roots = vec![world, NIL];
-        let started = std::time::Instant::now();
-        for i in 0..100_000 {
-            for _ in 0..10 {
-                let o = heap.allocate(5, Format::Fixed, 3).expect("room");
-                heap.store(o, 0, roots[1]);
-                if i % 7 == 0 {
-                    roots[1] = o;
-                }
-            }
-            if i % 1000 == 0 {
-                roots[1] = NIL;
-            }
-            heap.collect(&mut roots);
-        }
-        println!(
-            "100k stress collections: {:?}; {:?}",
-            started.elapsed(),
-            heap.stats()
-        );
     }
 }

@@ -85,9 +85,7 @@ impl Oop {
     /// A SmallInteger, if `value` fits in 63 bits.
     #[inline]
     pub fn try_small_integer(value: i64) -> Option<Oop> {
-        (SMALL_INTEGER_MIN..=SMALL_INTEGER_MAX)
-            .contains(&value)
-            .then(|| Oop::small_integer(value))
+        (SMALL_INTEGER_MIN..=SMALL_INTEGER_MAX).contains(&value).then(|| Oop::small_integer(value))
     }
 
     /// The value of a SmallInteger; only for SmallIntegers.

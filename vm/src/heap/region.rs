@@ -70,10 +70,7 @@ impl fmt::Display for RegionError {
                  try a smaller maximum heap size"
             ),
             RegionError::MapFile { errno } => {
-                write!(
-                    f,
-                    "could not map the image file into the heap (errno {errno})"
-                )
+                write!(f, "could not map the image file into the heap (errno {errno})")
             }
             RegionError::BadFileRange(why) => write!(f, "image heap range is unusable: {why}"),
         }
@@ -126,10 +123,7 @@ impl Region {
         let page = page_size();
         let len = round_up(len.max(page), page);
         if len > isize::MAX as usize {
-            return Err(RegionError::Reserve {
-                bytes: len,
-                errno: libc::ENOMEM,
-            });
+            return Err(RegionError::Reserve { bytes: len, errno: libc::ENOMEM });
         }
         // SAFETY: a fresh anonymous mapping at an address of the kernel's
         // choosing touches no existing memory.
@@ -144,16 +138,10 @@ impl Region {
             )
         };
         if ptr == libc::MAP_FAILED {
-            return Err(RegionError::Reserve {
-                bytes: len,
-                errno: errno(),
-            });
+            return Err(RegionError::Reserve { bytes: len, errno: errno() });
         }
         let Some(base) = NonNull::new(ptr.cast::<u64>()) else {
-            return Err(RegionError::Reserve {
-                bytes: len,
-                errno: libc::ENOMEM,
-            });
+            return Err(RegionError::Reserve { bytes: len, errno: libc::ENOMEM });
         };
         let region = Region { base, len };
         if let Some(file) = file {
@@ -172,9 +160,7 @@ impl Region {
         }
         let map_len = round_up(file.len, page);
         if map_len > self.len {
-            return Err(RegionError::BadFileRange(
-                "heap part is larger than the reservation",
-            ));
+            return Err(RegionError::BadFileRange("heap part is larger than the reservation"));
         }
         // SAFETY: `stat` is plain old data; fstat fills it or fails.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -184,9 +170,7 @@ impl Region {
         }
         let needed = file.file_offset.saturating_add(file.len as u64);
         if (st.st_size as u64) < needed {
-            return Err(RegionError::BadFileRange(
-                "file is shorter than its heap part",
-            ));
+            return Err(RegionError::BadFileRange("file is shorter than its heap part"));
         }
         // SAFETY: the target range [base, base + map_len) lies inside our own
         // mapping (checked above), which nothing borrows while `&self` is the
@@ -309,11 +293,7 @@ impl Region {
         // hold `&mut self`, so no slice into those pages is alive. MADV_DONTNEED
         // on a private mapping leaves the pages mapped and readable.
         unsafe {
-            libc::madvise(
-                self.base.as_ptr().cast::<u8>().add(start).cast(),
-                end - start,
-                libc::MADV_DONTNEED,
-            );
+            libc::madvise(self.base.as_ptr().cast::<u8>().add(start).cast(), end - start, libc::MADV_DONTNEED);
         }
     }
 }
@@ -331,9 +311,7 @@ impl Drop for Region {
 
 impl fmt::Debug for Region {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Region")
-            .field("len", &self.len)
-            .finish_non_exhaustive()
+        f.debug_struct("Region").field("len", &self.len).finish_non_exhaustive()
     }
 }
 
@@ -369,16 +347,11 @@ mod tests {
     fn a_file_maps_copy_on_write_at_the_base() {
         let path = std::env::temp_dir().join(format!("smalt-region-{}.bin", std::process::id()));
         let mut file = std::fs::File::create(&path).expect("create");
-        file.write_all(&0xDEAD_BEEFu64.to_le_bytes())
-            .expect("write");
+        file.write_all(&0xDEAD_BEEFu64.to_le_bytes()).expect("write");
         file.write_all(&[1u8; 100]).expect("write");
         drop(file);
         let file = std::fs::File::open(&path).expect("open");
-        let map = FileMapping {
-            fd: file.as_raw_fd(),
-            file_offset: 0,
-            len: 108,
-        };
+        let map = FileMapping { fd: file.as_raw_fd(), file_offset: 0, len: 108 };
         let mut r = Region::reserve_with_file(1 << 20, Some(map)).expect("map");
         assert_eq!(r.read(0), 0xDEAD_BEEF);
         assert_eq!(r.bytes()[107], 1);
@@ -386,15 +359,8 @@ mod tests {
         r.write(0, 5);
         assert_eq!(r.read(0), 5);
         assert_eq!(r.read(1 << 19), 0);
-        let too_long = FileMapping {
-            fd: file.as_raw_fd(),
-            file_offset: 0,
-            len: 4096,
-        };
-        assert!(matches!(
-            Region::reserve_with_file(1 << 20, Some(too_long)),
-            Err(RegionError::BadFileRange(_))
-        ));
+        let too_long = FileMapping { fd: file.as_raw_fd(), file_offset: 0, len: 4096 };
+        assert!(matches!(Region::reserve_with_file(1 << 20, Some(too_long)), Err(RegionError::BadFileRange(_))));
         drop(r);
         let _ = std::fs::remove_file(&path);
         assert_eq!(std::fs::read(&path).ok().map(|b| b[0]), None);

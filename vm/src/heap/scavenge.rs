@@ -96,8 +96,7 @@ impl Scavenger<'_> {
         heap.region.copy_words(start, dest, bytes / 8);
         let new = Oop::from_offset(dest + (h - start));
         let header = heap.header_at(h);
-        heap.region
-            .write(h, header.with_format(Format::Forwarded).0);
+        heap.region.write(h, header.with_format(Format::Forwarded).0);
         heap.region.write(h + 8, new.bits());
         new
     }
@@ -280,10 +279,7 @@ mod tests {
         assert!(heap.is_young(x2) && x2 != x);
         let y2 = heap.fetch(x2, 0);
         assert_eq!(heap.fetch(y2, 0), x2);
-        assert!(
-            heap.header(old).is_remembered(),
-            "still refers to a young object"
-        );
+        assert!(heap.header(old).is_remembered(), "still refers to a young object");
         check(&heap, &mut roots);
         // Second survival tenures both; old no longer needs remembering.
         heap.scavenge(&mut roots);
@@ -326,11 +322,7 @@ mod tests {
 
     #[test]
     fn a_chain_of_a_million_objects_is_copied_without_recursion() {
-        let mut heap = heap_with(HeapConfig {
-            max_heap: 512 << 20,
-            eden_bytes: 32 << 20,
-            gc_stress: false,
-        });
+        let mut heap = heap_with(HeapConfig { max_heap: 512 << 20, eden_bytes: 32 << 20, gc_stress: false });
         let mut head = NIL;
         for i in 0..1_000_000 {
             let o = heap.allocate(5, Format::Fixed, 2).expect("room");

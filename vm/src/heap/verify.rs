@@ -75,52 +75,30 @@ impl fmt::Display for VerifyError {
             }
             Problem::BadOverflowWord(w) => write!(f, "overflow word {w:#x} is malformed"),
             Problem::PastEnd { end, space_end } => {
-                write!(
-                    f,
-                    "object ends at {end:#x}, past its space's end {space_end:#x}"
-                )
+                write!(f, "object ends at {end:#x}, past its space's end {space_end:#x}")
             }
             Problem::BadPadding => write!(f, "format claims more padding than the body has"),
             Problem::BadCodeHeader => {
-                write!(
-                    f,
-                    "code object's slot 0 is not a SmallInteger literal count that fits"
-                )
+                write!(f, "code object's slot 0 is not a SmallInteger literal count that fits")
             }
             Problem::YoungRemembered => write!(f, "young object has the remembered bit"),
             Problem::ReservedTag { slot, bits } => {
-                write!(
-                    f,
-                    "slot {slot} holds {bits:#x}, an immediate with a reserved tag"
-                )
+                write!(f, "slot {slot} holds {bits:#x}, an immediate with a reserved tag")
             }
             Problem::Dangling { slot, target } => {
-                write!(
-                    f,
-                    "slot {slot} refers to {target:#x}, which is not an object"
-                )
+                write!(f, "slot {slot} refers to {target:#x}, which is not an object")
             }
             Problem::DanglingRoot { root, target } => {
-                write!(
-                    f,
-                    "root {root} refers to {target:#x}, which is not an object"
-                )
+                write!(f, "root {root} refers to {target:#x}, which is not an object")
             }
-            Problem::NotRemembered { slot, target } => write!(
-                f,
-                "slot {slot} refers to young object {target:#x} but the object is not remembered"
-            ),
+            Problem::NotRemembered { slot, target } => {
+                write!(f, "slot {slot} refers to young object {target:#x} but the object is not remembered")
+            }
             Problem::StrayRememberedEntry => {
-                write!(
-                    f,
-                    "remembered-set entry is not an old object with the remembered bit"
-                )
+                write!(f, "remembered-set entry is not an old object with the remembered bit")
             }
             Problem::RememberedBitWithoutEntry => {
-                write!(
-                    f,
-                    "remembered bit is set but the object is not in the remembered set"
-                )
+                write!(f, "remembered bit is set but the object is not in the remembered set")
             }
         }
     }
@@ -137,11 +115,7 @@ struct HeaderMap {
 
 impl HeaderMap {
     fn new(from: usize, to: usize) -> HeaderMap {
-        HeaderMap {
-            from,
-            to,
-            bits: vec![0; (to.saturating_sub(from) / 8).div_ceil(64)],
-        }
+        HeaderMap { from, to, bits: vec![0; (to.saturating_sub(from) / 8).div_ceil(64)] }
     }
 
     fn set(&mut self, h: usize) {
@@ -196,25 +170,13 @@ impl Verifier<'_> {
             }
             let limit = heap.class_index_limit;
             if header.class_index() > limit {
-                return err(
-                    h,
-                    Problem::BadClassIndex {
-                        class_index: header.class_index(),
-                        limit,
-                    },
-                );
+                return err(h, Problem::BadClassIndex { class_index: header.class_index(), limit });
             }
             let n = heap.slots_at(h);
-            let end = h
-                .checked_add(8 + 8 * n.max(1))
-                .filter(|&e| e <= to)
-                .ok_or(VerifyError {
-                    offset: h,
-                    problem: Problem::PastEnd {
-                        end: h + 8 + 8 * n.max(1),
-                        space_end: to,
-                    },
-                })?;
+            let end = h.checked_add(8 + 8 * n.max(1)).filter(|&e| e <= to).ok_or(VerifyError {
+                offset: h,
+                problem: Problem::PastEnd { end: h + 8 + 8 * n.max(1), space_end: to },
+            })?;
             let padding = match format {
                 Format::Bytes { unused } | Format::Code { unused } => unused as usize,
                 Format::Words16 { unused } => 2 * unused as usize,
@@ -263,22 +225,10 @@ impl Verifier<'_> {
                 continue;
             }
             if !value.is_object() {
-                return err(
-                    h,
-                    Problem::ReservedTag {
-                        slot,
-                        bits: value.bits(),
-                    },
-                );
+                return err(h, Problem::ReservedTag { slot, bits: value.bits() });
             }
             if !self.is_object(value) {
-                return err(
-                    h,
-                    Problem::Dangling {
-                        slot,
-                        target: value.bits(),
-                    },
-                );
+                return err(h, Problem::Dangling { slot, target: value.bits() });
             }
             if holder_old && heap.is_young(value) {
                 let listed = match remembered {
@@ -286,13 +236,7 @@ impl Verifier<'_> {
                     None => true,
                 };
                 if !heap.header_at(h).is_remembered() || !listed {
-                    return err(
-                        h,
-                        Problem::NotRemembered {
-                            slot,
-                            target: value.bits(),
-                        },
-                    );
+                    return err(h, Problem::NotRemembered { slot, target: value.bits() });
                 }
             }
         }
@@ -305,13 +249,7 @@ impl Verifier<'_> {
         roots.visit(&mut |slot: &mut Oop| {
             let value = *slot;
             if result.is_ok() && value.is_object() && !self.is_object(value) {
-                result = err(
-                    0,
-                    Problem::DanglingRoot {
-                        root: index,
-                        target: value.bits(),
-                    },
-                );
+                result = err(0, Problem::DanglingRoot { root: index, target: value.bits() });
             }
             index += 1;
         });
@@ -340,10 +278,7 @@ impl Heap {
         if marker != HEAP_MARKER {
             return err(0, Problem::BadMarker(marker));
         }
-        let mut v = Verifier {
-            heap: self,
-            maps: Vec::new(),
-        };
+        let mut v = Verifier { heap: self, maps: Vec::new() };
         for (from, to) in self.spaces() {
             v.check_objects(from, to)?;
         }
@@ -354,9 +289,7 @@ impl Heap {
             self.walk(from, to, |h| {
                 if result.is_ok() {
                     result = v.check_references(h, Some(&remembered));
-                    if result.is_ok()
-                        && self.header_at(h).is_remembered()
-                        && !remembered.contains(&Oop::from_offset(h))
+                    if result.is_ok() && self.header_at(h).is_remembered() && !remembered.contains(&Oop::from_offset(h))
                     {
                         result = err(h, Problem::RememberedBitWithoutEntry);
                     }
@@ -372,10 +305,7 @@ impl Heap {
     /// only for the objects it lists. Cheap enough to run after every
     /// scavenge in stress mode.
     pub fn verify_young(&self, roots: &mut dyn Roots) -> Result<(), VerifyError> {
-        let mut v = Verifier {
-            heap: self,
-            maps: Vec::new(),
-        };
+        let mut v = Verifier { heap: self, maps: Vec::new() };
         let [_, past, eden] = self.spaces();
         for (from, to) in [past, eden] {
             v.check_objects(from, to)?;
@@ -414,16 +344,10 @@ mod tests {
         heap.store(a, 1, Oop::from_offset(b.offset() + 8)); // into b's body
         let e = heap.verify(&mut roots).expect_err("dangling");
         assert_eq!(e.offset, a.offset());
-        assert!(
-            matches!(e.problem, Problem::Dangling { slot: 1, .. }),
-            "{e}"
-        );
+        assert!(matches!(e.problem, Problem::Dangling { slot: 1, .. }), "{e}");
         heap.store(a, 1, Oop::from_bits(0b100));
         let e = heap.verify(&mut roots).expect_err("reserved tag");
-        assert!(
-            matches!(e.problem, Problem::ReservedTag { slot: 1, .. }),
-            "{e}"
-        );
+        assert!(matches!(e.problem, Problem::ReservedTag { slot: 1, .. }), "{e}");
     }
 
     #[test]
@@ -436,14 +360,8 @@ mod tests {
         let mut roots = vec![old];
         let e = heap.verify(&mut roots).expect_err("not remembered");
         assert_eq!(e.offset, old.offset());
-        assert!(
-            matches!(e.problem, Problem::NotRemembered { slot: 0, .. }),
-            "{e}"
-        );
-        assert!(
-            heap.verify_young(&mut roots).is_ok(),
-            "young verify cannot see it"
-        );
+        assert!(matches!(e.problem, Problem::NotRemembered { slot: 0, .. }), "{e}");
+        assert!(heap.verify_young(&mut roots).is_ok(), "young verify cannot see it");
     }
 
     #[test]
@@ -453,20 +371,13 @@ mod tests {
         let mut roots = vec![a];
         heap.set_class_index_limit(8);
         let e = heap.verify(&mut roots).expect_err("class index");
-        assert_eq!(
-            e.problem,
-            Problem::BadClassIndex {
-                class_index: 9,
-                limit: 8
-            }
-        );
+        assert_eq!(e.problem, Problem::BadClassIndex { class_index: 9, limit: 8 });
         assert!(heap.verify_young(&mut roots).is_err());
         heap.set_class_index_limit(100);
         let mut bad_roots = vec![Oop::from_offset(a.offset() + 8)];
         let e = heap.verify(&mut bad_roots).expect_err("root");
         assert!(matches!(e.problem, Problem::DanglingRoot { root: 0, .. }));
-        heap.region
-            .write(a.offset(), (heap.header(a).0 & !(0x1F << 24)) | (6 << 24));
+        heap.region.write(a.offset(), (heap.header(a).0 & !(0x1F << 24)) | (6 << 24));
         let e = heap.verify(&mut roots).expect_err("format");
         assert!(matches!(e.problem, Problem::BadFormat(_)));
         let shown = e.to_string();

@@ -27,9 +27,13 @@ impl Vm {
         file.read_exact(&mut head).map_err(io)?;
         let header = ImageHeader::decode(&head, len, &shown)?;
         if header.is_delta() {
-            return Err(ImageError::Base { path: shown, problem: "delta images are not supported by this build".into() });
+            return Err(ImageError::Base {
+                path: shown,
+                problem: "delta images are not supported by this build".into(),
+            });
         }
-        let mapping = FileMapping { fd: file.as_raw_fd(), file_offset: header.heap_offset, len: header.heap_bytes as usize };
+        let mapping =
+            FileMapping { fd: file.as_raw_fd(), file_offset: header.heap_offset, len: header.heap_bytes as usize };
         let heap = Heap::with_file(options.heap.clone(), Some(mapping))
             .map_err(|e| ImageError::Map { path: shown.clone(), error: e.to_string() })?;
         Vm::from_booted_heap(heap, &header, options, &shown)
@@ -64,7 +68,10 @@ impl Vm {
         }
         vm.mem.special = special_oop;
         let table = vm.mem.special_object(special::CLASS_TABLE);
-        if !table.is_object() || !vm.mem.heap.is_valid_object(table) || vm.mem.heap.format_of(table) != Format::Indexable {
+        if !table.is_object()
+            || !vm.mem.heap.is_valid_object(table)
+            || vm.mem.heap.format_of(table) != Format::Indexable
+        {
             return Err(layout_error("the class table is not an Array".into()));
         }
         let classes = vm.mem.heap.num_slots(table) as u32;

@@ -67,24 +67,75 @@ pub struct ImageHeader {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageError {
     /// The file could not be opened or read.
-    Io { path: String, error: String },
+    Io {
+        path: String,
+        error: String,
+    },
     /// Too short to hold a header.
-    TooShort { path: String, length: u64 },
-    NotAnImage { path: String, found: String },
-    TextModeDamage { path: String },
-    Version { path: String, found: u32 },
-    ByteOrder { path: String },
-    WordSize { path: String, found: u32 },
-    OtherVm { path: String, found: u64, expected: u64 },
-    Incomplete { path: String },
-    HeaderChecksum { path: String },
-    Length { path: String, expected: u64, found: u64 },
-    Layout { path: String, what: String },
-    HeapChecksum { path: String, expected: u32, found: u32 },
-    Heap { path: String, offset: usize, problem: String },
-    Map { path: String, error: String },
-    Save { path: String, error: String },
-    Base { path: String, problem: String },
+    TooShort {
+        path: String,
+        length: u64,
+    },
+    NotAnImage {
+        path: String,
+        found: String,
+    },
+    TextModeDamage {
+        path: String,
+    },
+    Version {
+        path: String,
+        found: u32,
+    },
+    ByteOrder {
+        path: String,
+    },
+    WordSize {
+        path: String,
+        found: u32,
+    },
+    OtherVm {
+        path: String,
+        found: u64,
+        expected: u64,
+    },
+    Incomplete {
+        path: String,
+    },
+    HeaderChecksum {
+        path: String,
+    },
+    Length {
+        path: String,
+        expected: u64,
+        found: u64,
+    },
+    Layout {
+        path: String,
+        what: String,
+    },
+    HeapChecksum {
+        path: String,
+        expected: u32,
+        found: u32,
+    },
+    Heap {
+        path: String,
+        offset: usize,
+        problem: String,
+    },
+    Map {
+        path: String,
+        error: String,
+    },
+    Save {
+        path: String,
+        error: String,
+    },
+    Base {
+        path: String,
+        problem: String,
+    },
 }
 
 impl fmt::Display for ImageError {
@@ -154,12 +205,7 @@ pub fn vm_identity() -> u64 {
     for k in KnownClass::ALL {
         text.push_str(&format!("{}={};", k.name(), k.index()));
     }
-    text.push_str(&format!(
-        "special={};ctx={};lit={};",
-        special::COUNT,
-        context::FIRST_TEMP,
-        code::FIRST_LITERAL
-    ));
+    text.push_str(&format!("special={};ctx={};lit={};", special::COUNT, context::FIRST_TEMP, code::FIRST_LITERAL));
     for n in 0..1024 {
         if crate::prims::index::Primitive::from_number(n).is_some() {
             text.push_str(&format!("p{n},"));
@@ -198,19 +244,19 @@ impl ImageHeader {
     /// order, word size, VM identity, and the heap's place in the file.
     pub fn decode(bytes: &[u8], file_len: u64, path: &str) -> Result<ImageHeader, ImageError> {
         let p = || path.to_string();
-        if bytes.len() < HEADER_BYTES {
-            if bytes.len() >= 4 && bytes[..4] != MAGIC[..4] {
-                return Err(ImageError::NotAnImage { path: p(), found: describe_magic(bytes) });
-            }
-            return Err(ImageError::TooShort { path: p(), length: file_len });
-        }
-        if bytes[0..8] != MAGIC {
-            let damaged = bytes[1..4] == MAGIC[1..4] || bytes[..4] == [b'S', b'M', b'T', b'\r'];
+        // The magic first: a damaged or foreign file is named as such even
+        // when it is also too short to hold a header.
+        let magic_len = bytes.len().min(8);
+        if bytes.is_empty() || bytes[..magic_len] != MAGIC[..magic_len] {
+            let damaged = bytes.len() >= 4 && (bytes[1..4] == MAGIC[1..4] || bytes[..4] == [b'S', b'M', b'T', b'\r']);
             return Err(if damaged {
                 ImageError::TextModeDamage { path: p() }
             } else {
                 ImageError::NotAnImage { path: p(), found: describe_magic(bytes) }
             });
+        }
+        if bytes.len() < HEADER_BYTES {
+            return Err(ImageError::TooShort { path: p(), length: file_len });
         }
         let u32_at = |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
         let u64_at = |o: usize| {
@@ -252,7 +298,10 @@ impl ImageHeader {
             return Err(ImageError::OtherVm { path: p(), found: header.vm_identity, expected });
         }
         if header.heap_offset < HEADER_BYTES as u64 || header.heap_offset % 4096 != 0 {
-            return Err(ImageError::Layout { path: p(), what: format!("heap offset {} is not a page boundary", header.heap_offset) });
+            return Err(ImageError::Layout {
+                path: p(),
+                what: format!("heap offset {} is not a page boundary", header.heap_offset),
+            });
         }
         if header.flags & FLAG_DELTA == 0 {
             let expected_len = header.heap_offset.saturating_add(header.heap_bytes);
@@ -260,9 +309,15 @@ impl ImageHeader {
                 return Err(ImageError::Length { path: p(), expected: expected_len, found: file_len });
             }
             if header.heap_bytes < 56 || header.heap_bytes % 8 != 0 {
-                return Err(ImageError::Layout { path: p(), what: format!("heap length {} is not a whole heap", header.heap_bytes) });
+                return Err(ImageError::Layout {
+                    path: p(),
+                    what: format!("heap length {} is not a whole heap", header.heap_bytes),
+                });
             }
-            if header.special_objects % 8 != 0 || header.special_objects < 8 || header.special_objects >= header.heap_bytes {
+            if header.special_objects % 8 != 0
+                || header.special_objects < 8
+                || header.special_objects >= header.heap_bytes
+            {
                 return Err(ImageError::Layout {
                     path: p(),
                     what: format!("the special-objects array at {:#x} lies outside the heap", header.special_objects),
@@ -343,6 +398,9 @@ mod tests {
         assert!(matches!(ImageHeader::decode(&b, HEAP_OFFSET + 4095, "x"), Err(ImageError::Length { .. })));
         let mut text_mode = b.to_vec();
         text_mode.remove(4); // CR LF -> LF
-        assert!(matches!(ImageHeader::decode(&text_mode, HEAP_OFFSET + 4096, "x"), Err(ImageError::TextModeDamage { .. })));
+        assert!(matches!(
+            ImageHeader::decode(&text_mode, HEAP_OFFSET + 4096, "x"),
+            Err(ImageError::TextModeDamage { .. })
+        ));
     }
 }

@@ -42,7 +42,11 @@ pub fn verify_image(path: &Path) -> Result<VerifyReport, ImageError> {
     }
     let vm = Vm::boot_image(path, VmOptions::default())?;
     let mut roots = SpecialRoot(vm.mem.special);
-    vm.mem.heap.verify(&mut roots).map_err(|e| ImageError::Heap { path: shown, offset: e.offset, problem: e.to_string() })?;
+    vm.mem.heap.verify(&mut roots).map_err(|e| ImageError::Heap {
+        path: shown,
+        offset: e.offset,
+        problem: e.to_string(),
+    })?;
     let mut objects = 0;
     vm.mem.heap.for_each_object(|_| objects += 1);
     Ok(VerifyReport { header, objects })

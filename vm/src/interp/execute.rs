@@ -196,7 +196,8 @@ impl Vm {
     fn push_closure(&mut self, lit: usize, copied: usize) -> Result<(), Halt> {
         let block = self.literal(lit);
         let header = self.code_header(block);
-        let oop = self.mem.allocate(KnownClass::BlockClosure, Format::FixedIndexable, closure::FIRST_COPIED + copied)?;
+        let oop =
+            self.mem.allocate(KnownClass::BlockClosure, Format::FixedIndexable, closure::FIRST_COPIED + copied)?;
         self.save_registers();
         let heap = &mut self.mem.heap;
         heap.store(oop, closure::OUTER_CONTEXT, self.ctx);

@@ -205,31 +205,61 @@ impl Vm {
     /// A safe point.
     pub(crate) fn activate_block(&mut self, argc: usize) -> Result<bool, Halt> {
         let closure_oop = self.stack_value(argc);
-        if !self.mem.is_instance_of(closure_oop, KnownClass::BlockClosure) {
+        if !self.block_accepts(closure_oop, argc) {
             return Ok(false);
         }
-        let heap = &self.mem.heap;
-        let block = heap.fetch(closure_oop, closure::COMPILED_BLOCK);
-        let header = self.code_header(block);
-        if code::num_args(header) != argc {
-            return Ok(false);
-        }
-        let copied = heap.num_slots(closure_oop) - closure::FIRST_COPIED;
-        let receiver = heap.fetch(closure_oop, closure::RECEIVER);
-        let num_temps = code::num_temps(header);
-        let frame = num_temps + code::max_stack(header);
-        let ctx = self.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + frame)?;
+        let ctx = self.new_block_context(closure_oop)?;
         for i in 0..argc {
             let arg = self.stack_value(argc - 1 - i);
             self.mem.heap.store(ctx, context::FIRST_TEMP + i, arg);
         }
-        for i in 0..copied {
-            let value = self.mem.heap.fetch(closure_oop, closure::FIRST_COPIED + i);
-            self.mem.heap.store(ctx, context::FIRST_TEMP + argc + i, value);
-        }
         self.pop_n(argc + 1);
-        self.enter_new_context(ctx, block, receiver, closure_oop, num_temps)?;
+        self.enter_block_context(ctx, closure_oop, argc)?;
         Ok(true)
+    }
+
+    /// Whether `closure_oop` is a block taking `argc` arguments.
+    pub(crate) fn block_accepts(&self, closure_oop: Oop, argc: usize) -> bool {
+        self.mem.is_instance_of(closure_oop, KnownClass::BlockClosure)
+            && code::num_args(self.code_header(self.mem.heap.fetch(closure_oop, closure::COMPILED_BLOCK))) == argc
+    }
+
+    /// Activates a block closure (checked by `block_accepts`) with arguments
+    /// given from Rust, not taken from the active context's stack; the
+    /// block's answer is pushed on that stack when it returns.
+    ///
+    /// # GC
+    /// A safe point.
+    pub(crate) fn activate_closure(&mut self, closure_oop: Oop, args: &[Oop]) -> Result<(), Halt> {
+        let ctx = self.new_block_context(closure_oop)?;
+        for (i, arg) in args.iter().enumerate() {
+            self.mem.heap.store(ctx, context::FIRST_TEMP + i, *arg);
+        }
+        self.enter_block_context(ctx, closure_oop, args.len())
+    }
+
+    /// A context big enough for the block's temps and stack.
+    fn new_block_context(&mut self, closure_oop: Oop) -> Result<Oop, Halt> {
+        let header = self.code_header(self.mem.heap.fetch(closure_oop, closure::COMPILED_BLOCK));
+        let frame = code::num_temps(header) + code::max_stack(header);
+        Ok(self.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + frame)?)
+    }
+
+    /// Copies the closure's captured values in after its `argc` arguments
+    /// and enters the context.
+    ///
+    /// # GC
+    /// A safe point.
+    fn enter_block_context(&mut self, ctx: Oop, closure_oop: Oop, argc: usize) -> Result<(), Halt> {
+        let heap = &mut self.mem.heap;
+        let block = heap.fetch(closure_oop, closure::COMPILED_BLOCK);
+        let receiver = heap.fetch(closure_oop, closure::RECEIVER);
+        for i in 0..heap.num_slots(closure_oop) - closure::FIRST_COPIED {
+            let value = heap.fetch(closure_oop, closure::FIRST_COPIED + i);
+            heap.store(ctx, context::FIRST_TEMP + argc + i, value);
+        }
+        let num_temps = code::num_temps(self.code_header(block));
+        self.enter_new_context(ctx, block, receiver, closure_oop, num_temps)
     }
 
     /// Replaces the send on the stack by `doesNotUnderstand:` with a Message.

@@ -88,10 +88,7 @@ impl ObjectMemory {
     /// Every Association in a Dictionary.
     pub fn dictionary_associations(&self, dict: Oop) -> Vec<Oop> {
         let array = self.heap.fetch(dict, dictionary::ARRAY);
-        (0..self.heap.num_slots(array))
-            .map(|i| self.heap.fetch(array, i))
-            .filter(|&a| a != self.nil())
-            .collect()
+        (0..self.heap.num_slots(array)).map(|i| self.heap.fetch(array, i)).filter(|&a| a != self.nil()).collect()
     }
 
     /// The hash a Dictionary probes with for the keys the VM uses: a Symbol's
@@ -119,10 +116,8 @@ impl ObjectMemory {
 
     fn grow_dictionary(&mut self, dict: Oop, capacity: usize) -> Result<(), VmError> {
         let old = self.heap.fetch(dict, dictionary::ARRAY);
-        let entries: Vec<Oop> = (0..self.heap.num_slots(old))
-            .map(|i| self.heap.fetch(old, i))
-            .filter(|&a| a != self.nil())
-            .collect();
+        let entries: Vec<Oop> =
+            (0..self.heap.num_slots(old)).map(|i| self.heap.fetch(old, i)).filter(|&a| a != self.nil()).collect();
         let array = self.new_array(capacity)?;
         for assoc in entries {
             self.place_association(array, assoc);

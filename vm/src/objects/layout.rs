@@ -283,7 +283,13 @@ pub mod code {
     pub const MAX_PRIMITIVE: usize = 0x3FF;
 
     /// The header SmallInteger's value.
-    pub const fn header(pointer_slots: usize, num_args: usize, num_temps: usize, max_stack: usize, primitive: usize) -> i64 {
+    pub const fn header(
+        pointer_slots: usize,
+        num_args: usize,
+        num_temps: usize,
+        max_stack: usize,
+        primitive: usize,
+    ) -> i64 {
         (pointer_slots as i64 & 0xFFFF)
             | ((num_args as i64 & 0xFF) << 16)
             | ((num_temps as i64 & 0xFFFF) << 24)

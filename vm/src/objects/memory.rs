@@ -163,7 +163,8 @@ impl ObjectMemory {
             return Ok(small);
         }
         let (sign, bytes) = value.to_bytes_le();
-        let class = if sign == Sign::Minus { KnownClass::LargeNegativeInteger } else { KnownClass::LargePositiveInteger };
+        let class =
+            if sign == Sign::Minus { KnownClass::LargeNegativeInteger } else { KnownClass::LargePositiveInteger };
         self.new_bytes(class, &bytes)
     }
 
@@ -366,11 +367,13 @@ pub(crate) mod tests {
     /// but no classes: enough for the views in this module.
     pub(crate) fn memory() -> ObjectMemory {
         let heap = Heap::new(HeapConfig { max_heap: 256 << 20, ..HeapConfig::default() }).expect("heap");
-        let mut mem = ObjectMemory { heap, special: heap::NIL, pending_forwards: Vec::new(), reshaped_classes: Vec::new() };
+        let mut mem =
+            ObjectMemory { heap, special: heap::NIL, pending_forwards: Vec::new(), reshaped_classes: Vec::new() };
         for class in [KnownClass::UndefinedObject, KnownClass::False, KnownClass::True] {
             mem.heap.allocate_old(class.index(), Format::Empty, 0).expect("room");
         }
-        mem.special = mem.heap.allocate_old(KnownClass::Array.index(), Format::Indexable, special::COUNT).expect("room");
+        mem.special =
+            mem.heap.allocate_old(KnownClass::Array.index(), Format::Indexable, special::COUNT).expect("room");
         mem.init_class_table().expect("room");
         mem.init_symbol_table().expect("room");
         mem

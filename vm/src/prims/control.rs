@@ -66,18 +66,12 @@ pub fn control(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             require(vm.mem.is_instance_of(args, KnownClass::Array))?;
             let values = vm.mem.array_elements(args);
             let block = receiver(vm, argc);
-            require(vm.mem.is_instance_of(block, KnownClass::BlockClosure))?;
-            let block_code = vm.mem.heap.fetch(block, crate::objects::layout::closure::COMPILED_BLOCK);
-            require(code::num_args(vm.code_header(block_code)) == values.len() && has_room(vm, argc, values.len()))?;
-            vm.pop_n(1);
-            for v in &values {
-                vm.push(*v);
-            }
-            if vm.activate_block(values.len())? {
-                Ok(())
-            } else {
-                Err(PrimError::Fail)
-            }
+            require(vm.block_accepts(block, values.len()))?;
+            // The new context takes the arguments directly, so any number
+            // fits, however small the caller's stack.
+            vm.pop_n(argc + 1);
+            vm.activate_closure(block, &values)?;
+            Ok(())
         }
         P::ContextTerminateTo => {
             let rcvr = receiver(vm, argc);

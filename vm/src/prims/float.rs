@@ -14,9 +14,7 @@ use num_traits::{Signed, ToPrimitive, Zero};
 
 use super::index::Primitive as P;
 use super::integer::integer_hash;
-use super::number_text::{
-    self, compare_float_integer, float_exponent, float_truncated, integer_to_f64, ldexp,
-};
+use super::number_text::{self, compare_float_integer, float_exponent, float_truncated, integer_to_f64, ldexp};
 use super::{answer, arg, receiver, require, PrimError, PrimResult};
 use crate::heap::Oop;
 use crate::interp::Vm;
@@ -103,11 +101,7 @@ pub fn raised_to(x: f64, y: &Operand) -> Option<f64> {
                 Operand::Float(_) => false,
             };
             let magnitude = x.abs().powf(y.to_f64());
-            Some(if x.is_sign_negative() && odd {
-                -magnitude
-            } else {
-                magnitude
-            })
+            Some(if x.is_sign_negative() && odd { -magnitude } else { magnitude })
         }
     }
 }
@@ -138,13 +132,8 @@ pub fn float_op(prim: P, x: f64, y: Option<&Operand>) -> Option<FloatAnswer> {
         }
         P::FloatLess => Boolean(ordering() == Some(Ordering::Less)),
         P::FloatGreater => Boolean(ordering() == Some(Ordering::Greater)),
-        P::FloatLessOrEqual => {
-            Boolean(matches!(ordering(), Some(Ordering::Less | Ordering::Equal)))
-        }
-        P::FloatGreaterOrEqual => Boolean(matches!(
-            ordering(),
-            Some(Ordering::Greater | Ordering::Equal)
-        )),
+        P::FloatLessOrEqual => Boolean(matches!(ordering(), Some(Ordering::Less | Ordering::Equal))),
+        P::FloatGreaterOrEqual => Boolean(matches!(ordering(), Some(Ordering::Greater | Ordering::Equal))),
         P::FloatEqual => Boolean(ordering() == Some(Ordering::Equal)),
         P::FloatNotEqual => Boolean(ordering() != Some(Ordering::Equal)),
         P::FloatTruncated => whole(x)?,
@@ -152,19 +141,12 @@ pub fn float_op(prim: P, x: f64, y: Option<&Operand>) -> Option<FloatAnswer> {
         P::FloatCeiling => whole(x.ceil())?,
         // Halves away from zero.
         P::FloatRounded => whole(x.round())?,
-        P::FloatFractionPart => Float(if x.is_infinite() {
-            0.0f64.copysign(x)
-        } else {
-            x.fract()
-        }),
+        P::FloatFractionPart => Float(if x.is_infinite() { 0.0f64.copysign(x) } else { x.fract() }),
         P::FloatExponent => Integer(BigInt::from(float_exponent(x)?)),
         P::FloatTimesTwoPower => {
             let n = match y? {
                 Operand::SmallInteger(n) => *n,
-                Operand::LargeInteger(n) => {
-                    n.to_i64()
-                        .unwrap_or(if n.is_negative() { i64::MIN } else { i64::MAX })
-                }
+                Operand::LargeInteger(n) => n.to_i64().unwrap_or(if n.is_negative() { i64::MIN } else { i64::MAX }),
                 Operand::Float(_) => return None,
             };
             Float(ldexp(x, n))
@@ -224,10 +206,7 @@ fn operand(vm: &Vm, oop: Oop) -> Option<Operand> {
 /// that is not a Float, an argument that is not a number, and where the
 /// table in [`super::index`] says so.
 pub fn float(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
-    let x = vm
-        .mem
-        .float_value(receiver(vm, argc))
-        .ok_or(PrimError::Fail)?;
+    let x = vm.mem.float_value(receiver(vm, argc)).ok_or(PrimError::Fail)?;
     let y = if takes_argument(prim) {
         require(argc == 1)?;
         Some(operand(vm, arg(vm, argc, 0)).ok_or(PrimError::Fail)?)
@@ -283,30 +262,12 @@ mod tests {
 
     #[test]
     fn arithmetic_takes_floats_and_integers() {
-        assert_eq!(
-            op(P::FloatAdd, 1.5, Operand::Float(2.25)),
-            Some(Float(3.75))
-        );
-        assert_eq!(
-            op(P::FloatAdd, 1.5, Operand::SmallInteger(2)),
-            Some(Float(3.5))
-        );
-        assert_eq!(
-            op(P::FloatSubtract, 1.5, Operand::SmallInteger(2)),
-            Some(Float(-0.5))
-        );
-        assert_eq!(
-            op(P::FloatMultiply, 1.5, Operand::LargeInteger(two_to(70))),
-            Some(Float(1.5 * 2f64.powi(70)))
-        );
-        assert_eq!(
-            op(P::FloatDivide, 1.0, Operand::SmallInteger(4)),
-            Some(Float(0.25))
-        );
-        assert_eq!(
-            op(P::FloatAdd, 1.0, Operand::LargeInteger(two_to(2000))),
-            Some(Float(f64::INFINITY))
-        );
+        assert_eq!(op(P::FloatAdd, 1.5, Operand::Float(2.25)), Some(Float(3.75)));
+        assert_eq!(op(P::FloatAdd, 1.5, Operand::SmallInteger(2)), Some(Float(3.5)));
+        assert_eq!(op(P::FloatSubtract, 1.5, Operand::SmallInteger(2)), Some(Float(-0.5)));
+        assert_eq!(op(P::FloatMultiply, 1.5, Operand::LargeInteger(two_to(70))), Some(Float(1.5 * 2f64.powi(70))));
+        assert_eq!(op(P::FloatDivide, 1.0, Operand::SmallInteger(4)), Some(Float(0.25)));
+        assert_eq!(op(P::FloatAdd, 1.0, Operand::LargeInteger(two_to(2000))), Some(Float(f64::INFINITY)));
         assert_eq!(float_op(P::FloatAdd, 1.0, None), None);
     }
 
@@ -325,81 +286,33 @@ mod tests {
         assert_eq!(op(P::FloatEqual, x, big.clone()), Some(Boolean(false)));
         assert_eq!(op(P::FloatNotEqual, x, big.clone()), Some(Boolean(true)));
         assert_eq!(op(P::FloatLess, x, big.clone()), Some(Boolean(true)));
-        assert_eq!(
-            op(P::FloatEqual, x, Operand::LargeInteger(two_to(64))),
-            Some(Boolean(true))
-        );
+        assert_eq!(op(P::FloatEqual, x, Operand::LargeInteger(two_to(64))), Some(Boolean(true)));
         // 2^62 + 1 rounds to 2^62 as a Float but is not equal to it.
         let small = Operand::SmallInteger((1 << 62) - 1);
-        assert_eq!(
-            op(P::FloatEqual, 4611686018427387904.0, small.clone()),
-            Some(Boolean(false))
-        );
-        assert_eq!(
-            op(P::FloatGreater, 4611686018427387904.0, small),
-            Some(Boolean(true))
-        );
-        assert_eq!(
-            op(P::FloatEqual, 1.0, Operand::SmallInteger(1)),
-            Some(Boolean(true))
-        );
-        assert_eq!(
-            op(P::FloatLessOrEqual, 1.0, Operand::SmallInteger(1)),
-            Some(Boolean(true))
-        );
-        assert_eq!(
-            op(P::FloatGreaterOrEqual, 0.5, Operand::SmallInteger(1)),
-            Some(Boolean(false))
-        );
-        assert_eq!(
-            op(P::FloatEqual, -0.0, Operand::Float(0.0)),
-            Some(Boolean(true))
-        );
+        assert_eq!(op(P::FloatEqual, 4611686018427387904.0, small.clone()), Some(Boolean(false)));
+        assert_eq!(op(P::FloatGreater, 4611686018427387904.0, small), Some(Boolean(true)));
+        assert_eq!(op(P::FloatEqual, 1.0, Operand::SmallInteger(1)), Some(Boolean(true)));
+        assert_eq!(op(P::FloatLessOrEqual, 1.0, Operand::SmallInteger(1)), Some(Boolean(true)));
+        assert_eq!(op(P::FloatGreaterOrEqual, 0.5, Operand::SmallInteger(1)), Some(Boolean(false)));
+        assert_eq!(op(P::FloatEqual, -0.0, Operand::Float(0.0)), Some(Boolean(true)));
     }
 
     #[test]
     fn nan_compares_unequal_to_everything() {
         let nan = f64::NAN;
-        for prim in [
-            P::FloatLess,
-            P::FloatGreater,
-            P::FloatLessOrEqual,
-            P::FloatGreaterOrEqual,
-            P::FloatEqual,
-        ] {
-            assert_eq!(
-                op(prim, nan, Operand::Float(nan)),
-                Some(Boolean(false)),
-                "{prim:?}"
-            );
-            assert_eq!(
-                op(prim, nan, Operand::SmallInteger(1)),
-                Some(Boolean(false)),
-                "{prim:?}"
-            );
-            assert_eq!(
-                op(prim, 1.0, Operand::Float(nan)),
-                Some(Boolean(false)),
-                "{prim:?}"
-            );
+        for prim in [P::FloatLess, P::FloatGreater, P::FloatLessOrEqual, P::FloatGreaterOrEqual, P::FloatEqual] {
+            assert_eq!(op(prim, nan, Operand::Float(nan)), Some(Boolean(false)), "{prim:?}");
+            assert_eq!(op(prim, nan, Operand::SmallInteger(1)), Some(Boolean(false)), "{prim:?}");
+            assert_eq!(op(prim, 1.0, Operand::Float(nan)), Some(Boolean(false)), "{prim:?}");
         }
-        assert_eq!(
-            op(P::FloatNotEqual, nan, Operand::Float(nan)),
-            Some(Boolean(true))
-        );
+        assert_eq!(op(P::FloatNotEqual, nan, Operand::Float(nan)), Some(Boolean(true)));
     }
 
     #[test]
     fn infinities_compare_with_any_integer() {
         let huge = Operand::LargeInteger(two_to(5000));
-        assert_eq!(
-            op(P::FloatGreater, f64::INFINITY, huge.clone()),
-            Some(Boolean(true))
-        );
-        assert_eq!(
-            op(P::FloatLess, f64::NEG_INFINITY, huge.clone()),
-            Some(Boolean(true))
-        );
+        assert_eq!(op(P::FloatGreater, f64::INFINITY, huge.clone()), Some(Boolean(true)));
+        assert_eq!(op(P::FloatLess, f64::NEG_INFINITY, huge.clone()), Some(Boolean(true)));
         assert_eq!(op(P::FloatEqual, f64::INFINITY, huge), Some(Boolean(false)));
     }
 
@@ -414,16 +327,8 @@ mod tests {
         assert_eq!(unary(P::FloatRounded, 2.5), int(3));
         assert_eq!(unary(P::FloatRounded, -2.5), int(-3));
         assert_eq!(unary(P::FloatRounded, 2.4), int(2));
-        assert_eq!(
-            unary(P::FloatTruncated, 1e20),
-            Some(Integer(BigInt::from(100_000_000_000_000_000_000u128)))
-        );
-        for prim in [
-            P::FloatTruncated,
-            P::FloatFloor,
-            P::FloatCeiling,
-            P::FloatRounded,
-        ] {
+        assert_eq!(unary(P::FloatTruncated, 1e20), Some(Integer(BigInt::from(100_000_000_000_000_000_000u128))));
+        for prim in [P::FloatTruncated, P::FloatFloor, P::FloatCeiling, P::FloatRounded] {
             assert_eq!(unary(prim, f64::NAN), None);
             assert_eq!(unary(prim, f64::INFINITY), None);
             assert_eq!(unary(prim, f64::NEG_INFINITY), None);
@@ -437,26 +342,9 @@ mod tests {
         assert_eq!(unary(P::FloatExponent, 8.0), int(3));
         assert_eq!(unary(P::FloatExponent, 0.75), int(-1));
         assert_eq!(unary(P::FloatExponent, f64::NAN), None);
-        assert_eq!(
-            op(P::FloatTimesTwoPower, 1.5, Operand::SmallInteger(4)),
-            Some(Float(24.0))
-        );
-        assert_eq!(
-            op(
-                P::FloatTimesTwoPower,
-                1.5,
-                Operand::LargeInteger(two_to(80))
-            ),
-            Some(Float(f64::INFINITY))
-        );
-        assert_eq!(
-            op(
-                P::FloatTimesTwoPower,
-                1.5,
-                Operand::LargeInteger(-two_to(80))
-            ),
-            Some(Float(0.0))
-        );
+        assert_eq!(op(P::FloatTimesTwoPower, 1.5, Operand::SmallInteger(4)), Some(Float(24.0)));
+        assert_eq!(op(P::FloatTimesTwoPower, 1.5, Operand::LargeInteger(two_to(80))), Some(Float(f64::INFINITY)));
+        assert_eq!(op(P::FloatTimesTwoPower, 1.5, Operand::LargeInteger(-two_to(80))), Some(Float(0.0)));
         assert_eq!(op(P::FloatTimesTwoPower, 1.5, Operand::Float(2.0)), None);
     }
 
@@ -473,53 +361,22 @@ mod tests {
         assert_eq!(unary(P::FloatSin, 0.0), Some(Float(0.0)));
         assert_eq!(unary(P::FloatCos, 0.0), Some(Float(1.0)));
         assert_eq!(unary(P::FloatTan, 0.0), Some(Float(0.0)));
-        assert_eq!(
-            unary(P::FloatArcTan, 1.0),
-            Some(Float(std::f64::consts::FRAC_PI_4))
-        );
-        assert_eq!(
-            unary(P::FloatArcSin, 1.0),
-            Some(Float(std::f64::consts::FRAC_PI_2))
-        );
+        assert_eq!(unary(P::FloatArcTan, 1.0), Some(Float(std::f64::consts::FRAC_PI_4)));
+        assert_eq!(unary(P::FloatArcSin, 1.0), Some(Float(std::f64::consts::FRAC_PI_2)));
         assert_eq!(unary(P::FloatArcCos, 1.0), Some(Float(0.0)));
     }
 
     #[test]
     fn raised_to_follows_pharo() {
-        assert_eq!(
-            op(P::FloatRaisedTo, 2.0, Operand::SmallInteger(10)),
-            Some(Float(1024.0))
-        );
-        assert_eq!(
-            op(P::FloatRaisedTo, 2.0, Operand::Float(0.5)),
-            Some(Float(2f64.sqrt()))
-        );
-        assert_eq!(
-            op(P::FloatRaisedTo, -2.0, Operand::SmallInteger(3)),
-            Some(Float(-8.0))
-        );
-        assert_eq!(
-            op(
-                P::FloatRaisedTo,
-                -1.0,
-                Operand::LargeInteger(two_to(80) + 1)
-            ),
-            Some(Float(-1.0))
-        );
-        assert_eq!(
-            op(P::FloatRaisedTo, -1.0, Operand::LargeInteger(two_to(80))),
-            Some(Float(1.0))
-        );
-        assert_eq!(
-            op(P::FloatRaisedTo, 2.0, Operand::SmallInteger(-1)),
-            Some(Float(0.5))
-        );
+        assert_eq!(op(P::FloatRaisedTo, 2.0, Operand::SmallInteger(10)), Some(Float(1024.0)));
+        assert_eq!(op(P::FloatRaisedTo, 2.0, Operand::Float(0.5)), Some(Float(2f64.sqrt())));
+        assert_eq!(op(P::FloatRaisedTo, -2.0, Operand::SmallInteger(3)), Some(Float(-8.0)));
+        assert_eq!(op(P::FloatRaisedTo, -1.0, Operand::LargeInteger(two_to(80) + 1)), Some(Float(-1.0)));
+        assert_eq!(op(P::FloatRaisedTo, -1.0, Operand::LargeInteger(two_to(80))), Some(Float(1.0)));
+        assert_eq!(op(P::FloatRaisedTo, 2.0, Operand::SmallInteger(-1)), Some(Float(0.5)));
         assert_eq!(op(P::FloatRaisedTo, 0.0, Operand::SmallInteger(-1)), None);
         assert_eq!(op(P::FloatRaisedTo, -8.0, Operand::Float(1.0 / 3.0)), None);
-        assert_eq!(
-            op(P::FloatRaisedTo, 0.0, Operand::SmallInteger(0)),
-            Some(Float(1.0))
-        );
+        assert_eq!(op(P::FloatRaisedTo, 0.0, Operand::SmallInteger(0)), Some(Float(1.0)));
     }
 
     #[test]
@@ -527,10 +384,7 @@ mod tests {
         assert_eq!(float_hash(1.0), 1);
         assert_eq!(float_hash(-0.0), 0);
         assert_eq!(float_hash(-42.0), -42);
-        assert_eq!(
-            float_hash(1e30),
-            integer_hash(&float_truncated(1e30).unwrap_or_default())
-        );
+        assert_eq!(float_hash(1e30), integer_hash(&float_truncated(1e30).unwrap_or_default()));
         assert_eq!(float_hash(0.5), float_hash(0.5));
         assert!((0..1 << 30).contains(&float_hash(0.1)));
         assert!((0..1 << 30).contains(&float_hash(f64::INFINITY)));
@@ -539,14 +393,8 @@ mod tests {
 
     #[test]
     fn print_string_answers_text() {
-        assert_eq!(
-            unary(P::FloatPrintString, 0.1),
-            Some(Text("0.1".to_string()))
-        );
-        assert_eq!(
-            unary(P::FloatPrintString, f64::NEG_INFINITY),
-            Some(Text("Float infinity negated".to_string()))
-        );
+        assert_eq!(unary(P::FloatPrintString, 0.1), Some(Text("0.1".to_string())));
+        assert_eq!(unary(P::FloatPrintString, f64::NEG_INFINITY), Some(Text("Float infinity negated".to_string())));
     }
 
     #[test]
@@ -558,10 +406,7 @@ mod tests {
             if takes_argument(prim) {
                 assert_eq!(float_op(prim, 1.0, None), None, "primitive {n}");
             }
-            assert!(
-                float_op(prim, 1.0, Some(&Operand::SmallInteger(1))).is_some(),
-                "primitive {n}"
-            );
+            assert!(float_op(prim, 1.0, Some(&Operand::SmallInteger(1))).is_some(), "primitive {n}");
         }
     }
 
@@ -580,10 +425,7 @@ mod tests {
         let half = vm.mem.new_float(0.5).expect("room");
         let sum = run(&mut vm, 50, &[half, si(1)]).expect("+");
         assert_eq!(vm.mem.float_value(sum), Some(1.5));
-        let big = vm
-            .mem
-            .new_integer(&(BigInt::from(1) << 70u32))
-            .expect("room");
+        let big = vm.mem.new_integer(&(BigInt::from(1) << 70u32)).expect("room");
         let product = run(&mut vm, 58, &[half, big]).expect("*");
         assert_eq!(vm.mem.float_value(product), Some(2f64.powi(69)));
         assert_eq!(run(&mut vm, 52, &[half, big]), Some(TRUE));
@@ -596,10 +438,7 @@ mod tests {
         assert_eq!(run(&mut vm, 60, &[half]), Some(si(0)));
         assert_eq!(run(&mut vm, 79, &[half]), Some(si(1)));
         assert_eq!(run(&mut vm, 62, &[half]), Some(si(-1)));
-        assert_eq!(
-            run(&mut vm, 64, &[half]).map(|r| vm.mem.float_value(r)),
-            Some(Some(0.5f64.sqrt()))
-        );
+        assert_eq!(run(&mut vm, 64, &[half]).map(|r| vm.mem.float_value(r)), Some(Some(0.5f64.sqrt())));
         let huge = vm.mem.new_float(1e30).expect("room");
         let truncated = run(&mut vm, 60, &[huge]).expect("truncated");
         assert_eq!(vm.mem.integer_value(truncated), float_truncated(1e30));
@@ -622,17 +461,13 @@ mod tests {
         let mut vm = test_vm();
         let mut read = |text: &str| {
             let string = vm.mem.new_string(text).expect("room");
-            run(&mut vm, 125, &[string])
-                .map(|r| (r, vm.mem.float_value(r), vm.mem.integer_value(r)))
+            run(&mut vm, 125, &[string]).map(|r| (r, vm.mem.float_value(r), vm.mem.integer_value(r)))
         };
         assert_eq!(read(" 42 ").map(|r| r.0), Some(si(42)));
         assert_eq!(read("16r-1F").map(|r| r.0), Some(si(-31)));
         assert_eq!(read("abc").map(|r| r.0), Some(NIL));
         assert_eq!(read("2.5e3").and_then(|r| r.1), Some(2500.0));
-        assert_eq!(
-            read("1e30").and_then(|r| r.2),
-            Some(BigInt::from(10).pow(30u32))
-        );
+        assert_eq!(read("1e30").and_then(|r| r.2), Some(BigInt::from(10).pow(30u32)));
         assert_eq!(read("3.14s2"), None);
         assert_eq!(read("1e-2"), None);
         assert_eq!(run(&mut vm, 125, &[si(3)]), None);

@@ -260,6 +260,10 @@ pub enum Primitive {
     GetEnv = 218,
     /// `Smalltalk fileIn: path`: compiles and runs a source file.
     FileIn = 219,
+    /// `SystemDictionary>>at: aSymbol put: value`: binds a global, taking
+    /// over the binding code compiled earlier left in Undeclared, so that
+    /// code sees the value. Answers value.
+    DeclareGlobal = 220,
     /// `Smalltalk primSaveImage: path`: saves the world, the running
     /// process included. Answers false in the process that saved, true when
     /// the image is booted later and execution resumes here, or a String
@@ -406,6 +410,7 @@ impl Primitive {
             217 => P::Arguments,
             218 => P::GetEnv,
             219 => P::FileIn,
+            220 => P::DeclareGlobal,
             230 => P::SaveImage,
             _ => return None,
         })
@@ -425,6 +430,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 134);
+        assert_eq!(seen, 135);
     }
 }

@@ -190,17 +190,11 @@ fn shift_big(a: &BigInt, count: &BigInt) -> Option<BigInt> {
     if count.is_negative() {
         let right = count.magnitude().to_u64().unwrap_or(u64::MAX);
         if right >= a.bits() {
-            return Some(if a.is_negative() {
-                BigInt::from(-1)
-            } else {
-                BigInt::zero()
-            });
+            return Some(if a.is_negative() { BigInt::from(-1) } else { BigInt::zero() });
         }
         return Some(a >> right);
     }
-    let left = count
-        .to_u64()
-        .filter(|&left| a.bits().saturating_add(left) <= MAX_SHIFTED_BITS)?;
+    let left = count.to_u64().filter(|&left| a.bits().saturating_add(left) <= MAX_SHIFTED_BITS)?;
     Some(a << left)
 }
 
@@ -208,10 +202,7 @@ fn shift_big(a: &BigInt, count: &BigInt) -> Option<BigInt> {
 /// SmallInteger is its own hash; a LargeInteger hashes its bytes (FNV-1a)
 /// down to 30 bits.
 pub fn integer_hash(value: &BigInt) -> i64 {
-    if let Some(small) = value
-        .to_i64()
-        .filter(|v| Oop::try_small_integer(*v).is_some())
-    {
+    if let Some(small) = value.to_i64().filter(|v| Oop::try_small_integer(*v).is_some()) {
         return small;
     }
     let mut hash: u64 = 0xCBF2_9CE4_8422_2325;
@@ -246,10 +237,7 @@ pub fn small_integer(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             answer(vm, argc, float)
         }
         P::IntegerAsCharacter => {
-            let code = u32::try_from(a)
-                .ok()
-                .filter(|&c| c <= 0x10FFFF)
-                .ok_or(PrimError::Fail)?;
+            let code = u32::try_from(a).ok().filter(|&c| c <= 0x10FFFF).ok_or(PrimError::Fail)?;
             answer(vm, argc, Oop::character(code))
         }
         _ => {
@@ -300,19 +288,13 @@ pub fn large_integer(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
         P::IntegerAsFloat => vm.mem.new_float(number_text::integer_to_f64(&value))?,
         P::IntegerPrintStringBase => {
             require(argc == 1)?;
-            let base = arg(vm, argc, 0)
-                .to_small_integer()
-                .and_then(|b| u32::try_from(b).ok());
-            let text = base
-                .and_then(|b| number_text::print_integer(&value, b))
-                .ok_or(PrimError::Fail)?;
+            let base = arg(vm, argc, 0).to_small_integer().and_then(|b| u32::try_from(b).ok());
+            let text = base.and_then(|b| number_text::print_integer(&value, b)).ok_or(PrimError::Fail)?;
             vm.mem.new_string(&text)?
         }
         P::IntegerHash => Oop::small_integer(integer_hash(&value)),
         P::IntegerHighBit => {
-            let bit = high_bit(&value)
-                .and_then(|b| i64::try_from(b).ok())
-                .ok_or(PrimError::Fail)?;
+            let bit = high_bit(&value).and_then(|b| i64::try_from(b).ok()).ok_or(PrimError::Fail)?;
             Oop::try_small_integer(bit).ok_or(PrimError::Fail)?
         }
         P::IntegerSqrtFloor => {
@@ -372,14 +354,7 @@ pub(crate) mod tests {
             (0, 5, 0, 0, 0, 0),
             (1, 5, 0, 1, 0, 1),
             (-1, 5, -1, 4, 0, -1),
-            (
-                SMALL_MIN,
-                -1,
-                -(SMALL_MIN as i128),
-                0,
-                -(SMALL_MIN as i128),
-                0,
-            ),
+            (SMALL_MIN, -1, -(SMALL_MIN as i128), 0, -(SMALL_MIN as i128), 0),
         ];
         for (a, b, floor, modulo, quo, rem) in table {
             assert_eq!(value(O::FloorDivide, a, b), Some(floor), "{a} // {b}");
@@ -393,10 +368,7 @@ pub(crate) mod tests {
     fn division_by_zero_fails() {
         for op in [O::Divide, O::FloorDivide, O::Modulo, O::Quo, O::Rem] {
             assert_eq!(both(op, 5, 0), None, "{op:?}");
-            assert_eq!(
-                big_op(op, &big("123456789012345678901234567890"), &BigInt::zero()),
-                None
-            );
+            assert_eq!(big_op(op, &big("123456789012345678901234567890"), &BigInt::zero()), None);
         }
     }
 
@@ -406,10 +378,7 @@ pub(crate) mod tests {
         assert_eq!(value(O::Divide, -6, 3), Some(-2));
         assert_eq!(both(O::Divide, 7, 2), None);
         let n = big("1000000000000000000000000000000");
-        assert_eq!(
-            big_op(O::Divide, &n, &BigInt::from(1000)),
-            Some(Integer(big("1000000000000000000000000000")))
-        );
+        assert_eq!(big_op(O::Divide, &n, &BigInt::from(1000)), Some(Integer(big("1000000000000000000000000000"))));
         assert_eq!(big_op(O::Divide, &n, &BigInt::from(7)), None);
     }
 
@@ -419,10 +388,7 @@ pub(crate) mod tests {
         assert_eq!(value(O::Subtract, 3, 4), Some(-1));
         assert_eq!(value(O::Multiply, -3, 4), Some(-12));
         assert_eq!(value(O::Add, SMALL_MAX, 1), Some(1 << 62));
-        assert_eq!(
-            value(O::Multiply, SMALL_MAX, SMALL_MAX),
-            Some(SMALL_MAX as i128 * SMALL_MAX as i128)
-        );
+        assert_eq!(value(O::Multiply, SMALL_MAX, SMALL_MAX), Some(SMALL_MAX as i128 * SMALL_MAX as i128));
         assert_eq!(value(O::Gcd, -12, 18), Some(6));
         assert_eq!(value(O::Gcd, 0, 0), Some(0));
         assert_eq!(both(O::Less, 3, 4), Some(Boolean(true)));
@@ -432,10 +398,7 @@ pub(crate) mod tests {
         assert_eq!(both(O::Equal, -4, -4), Some(Boolean(true)));
         assert_eq!(both(O::NotEqual, -4, -4), Some(Boolean(false)));
         let huge = big("-123456789012345678901234567890");
-        assert_eq!(
-            big_op(O::Less, &huge, &BigInt::from(SMALL_MIN)),
-            Some(Boolean(true))
-        );
+        assert_eq!(big_op(O::Less, &huge, &BigInt::from(SMALL_MIN)), Some(Boolean(true)));
         assert_eq!(big_op(O::Equal, &huge, &huge.clone()), Some(Boolean(true)));
     }
 
@@ -449,22 +412,10 @@ pub(crate) mod tests {
         assert_eq!(value(O::BitOr, -8, 3), Some(-5));
         assert_eq!(value(O::BitXor, -1, 5), Some(-6));
         let big_neg = -(BigInt::from(1) << 100u32);
-        assert_eq!(
-            big_op(O::BitAnd, &big_neg, &BigInt::from(-1)),
-            Some(Integer(big_neg.clone()))
-        );
-        assert_eq!(
-            big_op(O::BitAnd, &big_neg, &(BigInt::from(1) << 100u32)),
-            Some(Integer(BigInt::from(1) << 100u32))
-        );
-        assert_eq!(
-            big_op(O::BitOr, &big_neg, &BigInt::from(1)),
-            Some(Integer(&big_neg + 1))
-        );
-        assert_eq!(
-            big_op(O::BitXor, &(-&big_neg - 1), &BigInt::from(-1)),
-            Some(Integer(big_neg))
-        );
+        assert_eq!(big_op(O::BitAnd, &big_neg, &BigInt::from(-1)), Some(Integer(big_neg.clone())));
+        assert_eq!(big_op(O::BitAnd, &big_neg, &(BigInt::from(1) << 100u32)), Some(Integer(BigInt::from(1) << 100u32)));
+        assert_eq!(big_op(O::BitOr, &big_neg, &BigInt::from(1)), Some(Integer(&big_neg + 1)));
+        assert_eq!(big_op(O::BitXor, &(-&big_neg - 1), &BigInt::from(-1)), Some(Integer(big_neg)));
     }
 
     #[test]
@@ -480,44 +431,18 @@ pub(crate) mod tests {
         assert_eq!(value(O::BitShift, 3, 64), Some(3 << 64));
         // Past i128 the small path declines and BigInt answers.
         assert_eq!(small_op(O::BitShift, 1, 100), None);
-        assert_eq!(
-            both(O::BitShift, 1, 100),
-            Some(Integer(BigInt::from(1) << 100u32))
-        );
-        assert_eq!(
-            both(O::BitShift, -3, 200),
-            Some(Integer(BigInt::from(-3) << 200u32))
-        );
+        assert_eq!(both(O::BitShift, 1, 100), Some(Integer(BigInt::from(1) << 100u32)));
+        assert_eq!(both(O::BitShift, -3, 200), Some(Integer(BigInt::from(-3) << 200u32)));
         let b = big("-340282366920938463463374607431768211457"); // -(2^128) - 1
         assert_eq!(
             big_op(O::BitShift, &b, &BigInt::from(-1)),
             Some(Integer(big("-170141183460469231731687303715884105729")))
         );
-        assert_eq!(
-            big_op(O::BitShift, &b, &BigInt::from(-1000)),
-            Some(Integer(BigInt::from(-1)))
-        );
-        assert_eq!(
-            big_op(O::BitShift, &b, &-big("99999999999999999999999")),
-            Some(Integer(BigInt::from(-1)))
-        );
-        assert_eq!(
-            big_op(O::BitShift, &b, &big("99999999999999999999999")),
-            None
-        );
-        assert_eq!(
-            big_op(
-                O::BitShift,
-                &BigInt::from(1),
-                &BigInt::from(MAX_SHIFTED_BITS)
-            ),
-            None
-        );
-        let widest = big_op(
-            O::BitShift,
-            &BigInt::from(1),
-            &BigInt::from(MAX_SHIFTED_BITS - 1),
-        );
+        assert_eq!(big_op(O::BitShift, &b, &BigInt::from(-1000)), Some(Integer(BigInt::from(-1))));
+        assert_eq!(big_op(O::BitShift, &b, &-big("99999999999999999999999")), Some(Integer(BigInt::from(-1))));
+        assert_eq!(big_op(O::BitShift, &b, &big("99999999999999999999999")), None);
+        assert_eq!(big_op(O::BitShift, &BigInt::from(1), &BigInt::from(MAX_SHIFTED_BITS)), None);
+        let widest = big_op(O::BitShift, &BigInt::from(1), &BigInt::from(MAX_SHIFTED_BITS - 1));
         assert!(widest.is_some());
     }
 
@@ -528,19 +453,10 @@ pub(crate) mod tests {
         let two62: BigInt = Pow::pow(BigInt::from(2), 62u32);
         assert_eq!(both(O::Add, SMALL_MAX, 1), Some(Integer(two62.clone())));
         assert_eq!(both(O::Subtract, SMALL_MIN, 1), Some(Integer(-&two62 - 1)));
-        assert_eq!(
-            both(O::Multiply, SMALL_MIN, -1),
-            Some(Integer(two62.clone()))
-        );
+        assert_eq!(both(O::Multiply, SMALL_MIN, -1), Some(Integer(two62.clone())));
         assert_eq!(both(O::Quo, SMALL_MIN, -1), Some(Integer(two62.clone())));
-        assert_eq!(
-            big_op(O::Subtract, &two62, &BigInt::from(1)),
-            Some(Integer(BigInt::from(SMALL_MAX)))
-        );
-        assert_eq!(
-            big_op(O::Add, &(-&two62 - 1), &BigInt::from(1)),
-            Some(Integer(BigInt::from(SMALL_MIN)))
-        );
+        assert_eq!(big_op(O::Subtract, &two62, &BigInt::from(1)), Some(Integer(BigInt::from(SMALL_MAX))));
+        assert_eq!(big_op(O::Add, &(-&two62 - 1), &BigInt::from(1)), Some(Integer(BigInt::from(SMALL_MIN))));
     }
 
     #[test]
@@ -565,10 +481,7 @@ pub(crate) mod tests {
         assert_eq!(sqrt_floor(&BigInt::from(0)), Some(BigInt::from(0)));
         assert_eq!(sqrt_floor(&BigInt::from(15)), Some(BigInt::from(3)));
         assert_eq!(sqrt_floor(&BigInt::from(16)), Some(BigInt::from(4)));
-        assert_eq!(
-            sqrt_floor(&(BigInt::from(1) << 200u32)),
-            Some(BigInt::from(1) << 100u32)
-        );
+        assert_eq!(sqrt_floor(&(BigInt::from(1) << 200u32)), Some(BigInt::from(1) << 100u32));
         assert_eq!(sqrt_floor(&BigInt::from(-4)), None);
     }
 
@@ -592,23 +505,11 @@ pub(crate) mod tests {
 
     /// A VM whose active context is a bare stack, over a memory with no classes.
     pub(crate) fn test_vm() -> Vm {
-        let options = VmOptions {
-            heap: HeapConfig {
-                max_heap: 64 << 20,
-                ..HeapConfig::default()
-            },
-            ..VmOptions::default()
-        };
+        let options =
+            VmOptions { heap: HeapConfig { max_heap: 64 << 20, ..HeapConfig::default() }, ..VmOptions::default() };
         let mut vm = Vm::with_heap(options).expect("heap");
         vm.mem = memory();
-        vm.ctx = vm
-            .mem
-            .allocate(
-                KnownClass::Context,
-                Format::FixedIndexable,
-                context::FIRST_TEMP + 8,
-            )
-            .expect("room");
+        vm.ctx = vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 8).expect("room");
         vm.sp = 0;
         vm
     }
@@ -627,17 +528,9 @@ pub(crate) mod tests {
                 Some(vm.stack_value(0))
             }
             Err(PrimError::Fail) => {
-                assert_eq!(
-                    vm.sp,
-                    operands.len(),
-                    "primitive {number} failed but changed the stack"
-                );
+                assert_eq!(vm.sp, operands.len(), "primitive {number} failed but changed the stack");
                 for (i, operand) in operands.iter().enumerate() {
-                    assert_eq!(
-                        vm.stack_value(argc - i),
-                        *operand,
-                        "primitive {number} failed but changed the stack"
-                    );
+                    assert_eq!(vm.stack_value(argc - i), *operand, "primitive {number} failed but changed the stack");
                 }
                 None
             }
@@ -680,18 +573,11 @@ pub(crate) mod tests {
     fn integer_primitives_overflow_into_large_integers_and_back() {
         let mut vm = test_vm();
         let shifted = run(&mut vm, 37, &[si(1), si(62)]).expect("bitShift:");
-        assert!(vm
-            .mem
-            .is_instance_of(shifted, KnownClass::LargePositiveInteger));
-        assert_eq!(
-            vm.mem.integer_value(shifted),
-            Some(BigInt::from(1u64 << 62))
-        );
+        assert!(vm.mem.is_instance_of(shifted, KnownClass::LargePositiveInteger));
+        assert_eq!(vm.mem.integer_value(shifted), Some(BigInt::from(1u64 << 62)));
         assert_eq!(run(&mut vm, 22, &[shifted, si(1)]), Some(si(SMALL_MAX)));
         let below = run(&mut vm, 22, &[si(SMALL_MIN), si(1)]).expect("-");
-        assert!(vm
-            .mem
-            .is_instance_of(below, KnownClass::LargeNegativeInteger));
+        assert!(vm.mem.is_instance_of(below, KnownClass::LargeNegativeInteger));
         assert_eq!(run(&mut vm, 21, &[below, si(1)]), Some(si(SMALL_MIN)));
         assert_eq!(run(&mut vm, 27, &[shifted, shifted]), Some(TRUE));
         assert_eq!(run(&mut vm, 23, &[below, shifted]), Some(TRUE));
@@ -706,17 +592,11 @@ pub(crate) mod tests {
     #[test]
     fn integer_unary_primitives() {
         let mut vm = test_vm();
-        let big = vm
-            .mem
-            .new_integer(&(BigInt::from(1) << 100u32))
-            .expect("room");
+        let big = vm.mem.new_integer(&(BigInt::from(1) << 100u32)).expect("room");
         let text = run(&mut vm, 40, &[si(-255), si(16)]).expect("printString:");
         assert_eq!(vm.mem.string_value(text).as_deref(), Some("-FF"));
         let text = run(&mut vm, 40, &[big, si(10)]).expect("printString:");
-        assert_eq!(
-            vm.mem.string_value(text).as_deref(),
-            Some("1267650600228229401496703205376")
-        );
+        assert_eq!(vm.mem.string_value(text).as_deref(), Some("1267650600228229401496703205376"));
         assert_eq!(run(&mut vm, 40, &[si(1), si(37)]), None);
         assert_eq!(run(&mut vm, 40, &[si(1), NIL]), None);
         assert_eq!(run(&mut vm, 42, &[si(5)]), Some(si(5)));

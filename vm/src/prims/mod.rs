@@ -215,6 +215,7 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::Arguments
         | P::GetEnv
         | P::FileIn
+        | P::DeclareGlobal
         | P::SaveImage => system::system(vm, prim, argc),
     }
 }

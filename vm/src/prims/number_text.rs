@@ -32,12 +32,7 @@ pub fn print_float(x: f64) -> String {
         return "Float nan".to_string();
     }
     if x.is_infinite() {
-        return if x > 0.0 {
-            "Float infinity"
-        } else {
-            "Float infinity negated"
-        }
-        .to_string();
+        return if x > 0.0 { "Float infinity" } else { "Float infinity negated" }.to_string();
     }
     let mut out = String::new();
     if x.is_sign_negative() {
@@ -50,9 +45,7 @@ pub fn print_float(x: f64) -> String {
     }
     // `{:e}` is the shortest round-trip form: `d[.ddd]e[-]N`.
     let scientific = format!("{magnitude:e}");
-    let (mantissa, exponent) = scientific
-        .split_once('e')
-        .unwrap_or((scientific.as_str(), "0"));
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((scientific.as_str(), "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
     let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
     if FIXED_EXPONENTS.contains(&exponent) {
@@ -85,9 +78,7 @@ pub fn print_float(x: f64) -> String {
 /// `printString: base`: upper-case digits, a `-` for negatives; None unless
 /// `base` is in 2..=36.
 pub fn print_integer(value: &BigInt, base: u32) -> Option<String> {
-    (2..=36)
-        .contains(&base)
-        .then(|| value.to_str_radix(base).to_ascii_uppercase())
+    (2..=36).contains(&base).then(|| value.to_str_radix(base).to_ascii_uppercase())
 }
 
 // ----- reading -----
@@ -140,11 +131,7 @@ pub fn parse_number(text: &str) -> Result<Number, NotRead> {
     let mut whole = leading;
     if chars.get(at) == Some(&'r') {
         at += 1;
-        radix = whole
-            .parse::<u32>()
-            .ok()
-            .filter(|r| (2..=36).contains(r))
-            .ok_or(NotRead::NotANumber)?;
+        radix = whole.parse::<u32>().ok().filter(|r| (2..=36).contains(r)).ok_or(NotRead::NotANumber)?;
         if chars.get(at) == Some(&'-') {
             if negative {
                 return Err(NotRead::NotANumber);
@@ -158,11 +145,7 @@ pub fn parse_number(text: &str) -> Result<Number, NotRead> {
         }
     }
     let mut fraction = String::new();
-    if chars.get(at) == Some(&'.')
-        && chars
-            .get(at + 1)
-            .is_some_and(|&c| digit_value(c, radix).is_some())
-    {
+    if chars.get(at) == Some(&'.') && chars.get(at + 1).is_some_and(|&c| digit_value(c, radix).is_some()) {
         at += 1;
         fraction = take_digits(&chars, &mut at, radix);
     }
@@ -180,10 +163,7 @@ pub fn parse_number(text: &str) -> Result<Number, NotRead> {
                 return Err(NotRead::NotANumber);
             }
             // Longer exponents saturate: the value is then 0, infinite or unsupported anyway.
-            let magnitude = digits
-                .parse::<i64>()
-                .unwrap_or(i64::MAX / 2)
-                .min(i64::MAX / 2);
+            let magnitude = digits.parse::<i64>().unwrap_or(i64::MAX / 2).min(i64::MAX / 2);
             exponent = if minus { -magnitude } else { magnitude };
         }
         Some('s') => {
@@ -205,18 +185,12 @@ pub fn parse_number(text: &str) -> Result<Number, NotRead> {
         return Ok(Number::Integer(BigInt::from_biguint(sign, value)));
     }
     let magnitude = if radix == 10 {
-        format!("{whole}.{fraction}e{exponent}")
-            .parse::<f64>()
-            .map_err(|_| NotRead::NotANumber)?
+        format!("{whole}.{fraction}e{exponent}").parse::<f64>().map_err(|_| NotRead::NotANumber)?
     } else {
         let mut digits = whole;
         digits.push_str(&fraction);
         let mantissa = BigUint::parse_bytes(digits.as_bytes(), radix).ok_or(NotRead::NotANumber)?;
-        scaled_to_f64(
-            &mantissa,
-            radix,
-            exponent.saturating_sub(fraction.len() as i64),
-        )
+        scaled_to_f64(&mantissa, radix, exponent.saturating_sub(fraction.len() as i64))
     };
     Ok(Number::Float(if negative { -magnitude } else { magnitude }))
 }
@@ -224,10 +198,7 @@ pub fn parse_number(text: &str) -> Result<Number, NotRead> {
 /// Consumes the longest run of digits of `radix` at `at`.
 fn take_digits(chars: &[char], at: &mut usize, radix: u32) -> String {
     let start = *at;
-    while chars
-        .get(*at)
-        .is_some_and(|&c| digit_value(c, radix).is_some())
-    {
+    while chars.get(*at).is_some_and(|&c| digit_value(c, radix).is_some()) {
         *at += 1;
     }
     chars[start..*at].iter().collect()
@@ -402,16 +373,8 @@ pub fn float_truncated(x: f64) -> Option<BigInt> {
     }
     let significand = BigUint::from(fraction | (1 << 52));
     let shift = biased - 1075; // x = significand * 2^shift
-    let magnitude = if shift >= 0 {
-        significand << shift as usize
-    } else {
-        significand >> (-shift).min(64) as usize
-    };
-    let sign = if x.is_sign_negative() {
-        Sign::Minus
-    } else {
-        Sign::Plus
-    };
+    let magnitude = if shift >= 0 { significand << shift as usize } else { significand >> (-shift).min(64) as usize };
+    let sign = if x.is_sign_negative() { Sign::Minus } else { Sign::Plus };
     Some(BigInt::from_biguint(sign, magnitude))
 }
 
@@ -422,11 +385,7 @@ pub fn compare_float_integer(x: f64, value: &BigInt) -> Option<Ordering> {
         return None;
     }
     if x.is_infinite() {
-        return Some(if x > 0.0 {
-            Ordering::Greater
-        } else {
-            Ordering::Less
-        });
+        return Some(if x > 0.0 { Ordering::Greater } else { Ordering::Less });
     }
     let floor = x.floor();
     let whole = float_truncated(floor)?;
@@ -477,10 +436,7 @@ mod tests {
             (-f64::MAX, "-1.7976931348623157e308"),
             (f64::MIN_POSITIVE, "2.2250738585072014e-308"),
             (f64::from_bits(1), "5.0e-324"),
-            (
-                f64::from_bits(0x000F_FFFF_FFFF_FFFF),
-                "2.225073858507201e-308",
-            ),
+            (f64::from_bits(0x000F_FFFF_FFFF_FFFF), "2.225073858507201e-308"),
             (0.0, "0.0"),
             (-0.0, "-0.0"),
             (f64::NAN, "Float nan"),
@@ -557,14 +513,8 @@ mod tests {
         assert_eq!(parse_number("16r1e2"), int("256"));
         assert_eq!(parse_number("100e-2"), int("1"));
         assert_eq!(parse_number("0e-5"), int("0"));
-        assert_eq!(
-            parse_number("123456789012345678901234567890"),
-            int("123456789012345678901234567890")
-        );
-        assert_eq!(
-            parse_number("-4611686018427387905"),
-            int("-4611686018427387905")
-        );
+        assert_eq!(parse_number("123456789012345678901234567890"), int("123456789012345678901234567890"));
+        assert_eq!(parse_number("-4611686018427387905"), int("-4611686018427387905"));
     }
 
     #[test]
@@ -600,9 +550,8 @@ mod tests {
     #[test]
     fn non_numbers_are_rejected() {
         for text in [
-            "", " ", "-", "abc", "12abc", "1.", ".5", "1.5e", "1e", "1e-", "--1", "- 1", "+1",
-            "1+", "16r", "16rG", "16rff", "1r0", "37r1", "0r1", "-16r-1F", "1.5.5", "1 2", "1e+5",
-            "3/4", "1.0E5", "2r102", "16r1.",
+            "", " ", "-", "abc", "12abc", "1.", ".5", "1.5e", "1e", "1e-", "--1", "- 1", "+1", "1+", "16r", "16rG",
+            "16rff", "1r0", "37r1", "0r1", "-16r-1F", "1.5.5", "1 2", "1e+5", "3/4", "1.0E5", "2r102", "16r1.",
         ] {
             assert_eq!(parse_number(text), Err(NotRead::NotANumber), "{text:?}");
         }
@@ -620,16 +569,10 @@ mod tests {
         let two = BigInt::from(2);
         assert_eq!(integer_to_f64(&BigInt::from(0)), 0.0);
         assert_eq!(integer_to_f64(&BigInt::from(-3)), -3.0);
-        assert_eq!(
-            integer_to_f64(&Pow::pow(&two, 62u32)),
-            4611686018427387904.0
-        );
+        assert_eq!(integer_to_f64(&Pow::pow(&two, 62u32)), 4611686018427387904.0);
         // 2^53 + 1 is a tie between 2^53 and 2^53 + 2: to even.
         let tie: BigInt = Pow::pow(&two, 53u32) + 1;
-        assert_eq!(
-            integer_to_f64(&(&tie << 20)),
-            9007199254740992.0 * 1048576.0
-        );
+        assert_eq!(integer_to_f64(&(&tie << 20)), 9007199254740992.0 * 1048576.0);
         let above: BigInt = (&tie << 20) + 1;
         assert_eq!(integer_to_f64(&above), 9007199254740994.0 * 1048576.0);
         assert_eq!(integer_to_f64(&-above), -9007199254740994.0 * 1048576.0);
@@ -663,11 +606,7 @@ mod tests {
             n >>= (words.next().unwrap_or(0) % 64) as usize;
             let decimal = n.to_str_radix(10);
             let expected: f64 = decimal.parse().unwrap_or(f64::NAN);
-            assert_eq!(
-                integer_to_f64(&BigInt::from(n.clone())),
-                expected,
-                "{decimal}"
-            );
+            assert_eq!(integer_to_f64(&BigInt::from(n.clone())), expected, "{decimal}");
             // n / 10^k, well into the subnormal range for some.
             let k = (words.next().unwrap_or(0) % 700) as u32;
             let scale: BigUint = Pow::pow(BigUint::from(10u32), k);
@@ -697,19 +636,10 @@ mod tests {
         let two = BigUint::from(2u32);
         assert_eq!(ratio_to_f64(&one, &BigUint::from(10u32)), 0.1);
         assert_eq!(ratio_to_f64(&one, &BigUint::from(3u32)), 1.0 / 3.0);
-        assert_eq!(
-            ratio_to_f64(&one, &Pow::pow(&two, 1074u32)),
-            f64::from_bits(1)
-        );
-        assert_eq!(
-            ratio_to_f64(&BigUint::from(3u32), &Pow::pow(&two, 1075u32)),
-            f64::from_bits(2)
-        );
+        assert_eq!(ratio_to_f64(&one, &Pow::pow(&two, 1074u32)), f64::from_bits(1));
+        assert_eq!(ratio_to_f64(&BigUint::from(3u32), &Pow::pow(&two, 1075u32)), f64::from_bits(2));
         assert_eq!(ratio_to_f64(&one, &Pow::pow(&two, 1076u32)), 0.0);
-        assert_eq!(
-            ratio_to_f64(&one, &Pow::pow(&two, 1022u32)),
-            f64::MIN_POSITIVE
-        );
+        assert_eq!(ratio_to_f64(&one, &Pow::pow(&two, 1022u32)), f64::MIN_POSITIVE);
     }
 
     #[test]
@@ -719,10 +649,7 @@ mod tests {
         assert_eq!(ldexp(1.0, -1075), 0.0);
         assert_eq!(ldexp(1.5, -1074), f64::from_bits(2));
         assert_eq!(ldexp(1.0, 1024), f64::INFINITY);
-        assert_eq!(
-            ldexp(f64::from_bits(1), 1074 + 1023),
-            f64::from_bits(0x7FE << 52)
-        );
+        assert_eq!(ldexp(f64::from_bits(1), 1074 + 1023), f64::from_bits(0x7FE << 52));
         assert_eq!(ldexp(3.0, i64::MIN), 0.0);
         assert_eq!(ldexp(-3.0, i64::MAX), f64::NEG_INFINITY);
         assert!(ldexp(f64::NAN, 4).is_nan());
@@ -749,10 +676,7 @@ mod tests {
         assert_eq!(float_truncated(-2.7), Some(BigInt::from(-2)));
         assert_eq!(float_truncated(-0.5), Some(BigInt::from(0)));
         assert_eq!(float_truncated(1e-320), Some(BigInt::from(0)));
-        assert_eq!(
-            float_truncated(4611686018427387904.0),
-            Some(big("4611686018427387904"))
-        );
+        assert_eq!(float_truncated(4611686018427387904.0), Some(big("4611686018427387904")));
         assert_eq!(float_truncated(1e23), Some(big("99999999999999991611392")));
         let max: BigInt = (Pow::pow(BigInt::from(2), 53u32) - 1) << 971;
         assert_eq!(float_truncated(-f64::MAX), Some(-max));
@@ -764,25 +688,13 @@ mod tests {
     fn floats_compare_exactly_with_integers() {
         use Ordering::*;
         let huge = Pow::pow(BigInt::from(2), 64u32);
-        assert_eq!(
-            compare_float_integer(18446744073709551616.0, &huge),
-            Some(Equal)
-        );
-        assert_eq!(
-            compare_float_integer(18446744073709551616.0, &(&huge + 1)),
-            Some(Less)
-        );
-        assert_eq!(
-            compare_float_integer(18446744073709551616.0, &(&huge - 1)),
-            Some(Greater)
-        );
+        assert_eq!(compare_float_integer(18446744073709551616.0, &huge), Some(Equal));
+        assert_eq!(compare_float_integer(18446744073709551616.0, &(&huge + 1)), Some(Less));
+        assert_eq!(compare_float_integer(18446744073709551616.0, &(&huge - 1)), Some(Greater));
         assert_eq!(compare_float_integer(2.5, &BigInt::from(2)), Some(Greater));
         assert_eq!(compare_float_integer(2.5, &BigInt::from(3)), Some(Less));
         assert_eq!(compare_float_integer(-2.5, &BigInt::from(-2)), Some(Less));
-        assert_eq!(
-            compare_float_integer(-2.5, &BigInt::from(-3)),
-            Some(Greater)
-        );
+        assert_eq!(compare_float_integer(-2.5, &BigInt::from(-3)), Some(Greater));
         assert_eq!(compare_float_integer(-0.0, &BigInt::from(0)), Some(Equal));
         assert_eq!(compare_float_integer(f64::INFINITY, &huge), Some(Greater));
         assert_eq!(compare_float_integer(f64::NEG_INFINITY, &huge), Some(Less));

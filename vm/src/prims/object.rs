@@ -87,7 +87,12 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
         }
         P::BecomeForward => {
             let other = arg(vm, argc, 0);
-            require(rcvr.is_object() && rcvr != vm.mem.nil() && rcvr != vm.mem.true_object() && rcvr != vm.mem.false_object())?;
+            require(
+                rcvr.is_object()
+                    && rcvr != vm.mem.nil()
+                    && rcvr != vm.mem.true_object()
+                    && rcvr != vm.mem.false_object(),
+            )?;
             vm.mem.pending_forwards.push((rcvr, other));
             vm.apply_pending_forwards();
             // The stack now holds `other` where the receiver was.
@@ -121,7 +126,8 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             require(rcvr.is_object() && vm.mem.is_behavior(cls))?;
             let spec = vm.mem.instance_spec(cls);
             let format = vm.mem.heap.format_of(rcvr);
-            let same_kind = Format::from_code(spec.format_code).is_some_and(|f| f.is_pointers() == format.is_pointers());
+            let same_kind =
+                Format::from_code(spec.format_code).is_some_and(|f| f.is_pointers() == format.is_pointers());
             require(same_kind && vm.mem.heap.num_slots(rcvr) >= spec.fixed)?;
             let index = vm.mem.index_of_class(cls);
             let header = vm.mem.heap.header(rcvr).with_class_index(index);
@@ -213,7 +219,8 @@ fn basic_at_put(vm: &mut Vm, oop: Oop, index: usize, value: Oop) -> Result<(), P
             vm.mem.heap.bytes_mut(oop)[index * 4..index * 4 + 4].copy_from_slice(&(v as u32).to_le_bytes());
         }
         Format::Words64 => {
-            let v = vm.mem.integer_value(value).and_then(|b| num_traits::ToPrimitive::to_u64(&b)).ok_or(PrimError::Fail)?;
+            let v =
+                vm.mem.integer_value(value).and_then(|b| num_traits::ToPrimitive::to_u64(&b)).ok_or(PrimError::Fail)?;
             vm.mem.heap.words_mut(oop)[index] = v;
         }
         _ => return Err(PrimError::Fail),

@@ -90,8 +90,11 @@ pub fn string(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let mapped: String = text
                 .chars()
                 .map(|c| {
-                    let mut m: Vec<char> =
-                        if prim == P::StringAsUppercase { c.to_uppercase().collect() } else { c.to_lowercase().collect() };
+                    let mut m: Vec<char> = if prim == P::StringAsUppercase {
+                        c.to_uppercase().collect()
+                    } else {
+                        c.to_lowercase().collect()
+                    };
                     if m.len() == 1 {
                         m.pop().unwrap_or(c)
                     } else {

@@ -12,7 +12,7 @@ use super::{answer, arg, receiver, require, PrimError, PrimResult};
 use crate::heap::Oop;
 use crate::install::{BindingScope, ClassSpec, SourceSyntax};
 use crate::interp::{Halt, Vm};
-use crate::objects::layout::{class, code, KnownClass};
+use crate::objects::layout::{class, code, special, KnownClass};
 
 pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
     match prim {
@@ -48,10 +48,11 @@ pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             require(vm.mem.is_behavior(cls) && argc >= 1)?;
             let source = vm.mem.string_value(arg(vm, argc, 0)).ok_or(PrimError::Fail)?;
             let category = if argc >= 2 { vm.mem.string_value(arg(vm, argc, 1)) } else { None };
-            let result = match vm.compile_and_install(cls, &source, MethodSyntax::Classic, "a String", category.as_deref()) {
-                Ok(selector) => selector,
-                Err(message) => vm.mem.new_string(&message)?,
-            };
+            let result =
+                match vm.compile_and_install(cls, &source, MethodSyntax::Classic, "a String", category.as_deref()) {
+                    Ok(selector) => selector,
+                    Err(message) => vm.mem.new_string(&message)?,
+                };
             answer(vm, argc, result)
         }
         P::RemoveSelector => {
@@ -112,11 +113,15 @@ pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
         }
         P::Evaluate => {
             let source = vm.mem.string_value(arg(vm, argc, 0)).ok_or(PrimError::Fail)?;
-            let text = SourceText { text: source, origin: Origin { name: "evaluate:".into(), first_line: 1, first_column: 1 } };
+            let text = SourceText {
+                text: source,
+                origin: Origin { name: "evaluate:".into(), first_line: 1, first_column: 1 },
+            };
             let doit = smalt_compiler::compile_doit(&text, &Default::default()).map_err(|_| PrimError::Fail)?;
             vm.mem.declare_workspace_variables(&doit.declared)?;
             let nil = vm.mem.nil();
-            let method = vm.mem.install_code(&doit.code, nil, BindingScope::Workspace, SourceSyntax::DoIt, "evaluate:")?;
+            let method =
+                vm.mem.install_code(&doit.code, nil, BindingScope::Workspace, SourceSyntax::DoIt, "evaluate:")?;
             vm.pop_n(argc + 1);
             vm.push(nil);
             vm.activate_method(method, 0)?;
@@ -141,6 +146,13 @@ pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let rcvr = receiver(vm, argc);
             answer(vm, argc, rcvr)?;
             vm.file_in_nested(&source, &path).map_err(PrimError::Halt)
+        }
+        P::DeclareGlobal => {
+            let key = arg(vm, argc, 0);
+            let value = arg(vm, argc, 1);
+            require(vm.mem.is_symbol(key) && receiver(vm, argc) == vm.mem.special_object(special::SMALLTALK))?;
+            vm.mem.declare_global(key, value)?;
+            answer(vm, argc, value)
         }
         P::SaveImage => {
             let path = vm.mem.string_value(arg(vm, argc, 0)).ok_or(PrimError::Fail)?;
@@ -186,8 +198,8 @@ fn define_subclass(vm: &mut Vm, argc: usize) -> PrimResult {
         Some("weak") => Shape::Weak,
         _ => return Err(PrimError::Fail),
     };
-    let valid_name = name.chars().next().is_some_and(char::is_uppercase)
-        && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+    let valid_name =
+        name.chars().next().is_some_and(char::is_uppercase) && name.chars().all(|c| c.is_alphanumeric() || c == '_');
     if !valid_name {
         let message = vm.mem.new_string(&format!("'{name}' is not a class name: expected a capitalised identifier"))?;
         return answer(vm, argc, message);
