@@ -123,7 +123,7 @@ fn main() -> ExitCode {
     };
     vm.flush_stdout();
     let outcome = outcome.and_then(|()| match &cli.save {
-        Some(out) => vm.save_image(out, false).map_err(|e| usage(e.to_string())),
+        Some(out) => vm.save_world(out, true),
         None => Ok(()),
     });
     match outcome {
@@ -142,7 +142,13 @@ fn run(vm: &mut Vm, cli: &Cli, program: Option<&Path>) -> Result<(), LoadError> 
     }
 }
 
+/// Whether FILE is to be booted rather than run as source: it starts with
+/// the image magic, or its name ends in `.image` (so that a damaged image
+/// is reported as one, not run as a program).
 fn is_image_file(path: &Path) -> bool {
+    if path.extension().is_some_and(|e| e == "image") {
+        return true;
+    }
     let mut start = [0u8; 8];
     std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut start)).is_ok() && image::has_image_magic(&start)
 }
@@ -248,6 +254,10 @@ fn report(e: LoadError) -> ExitCode {
         LoadError::Halt(Halt::Vm(e)) => {
             eprintln!("smalt: {e}");
             ExitCode::from(EXIT_VM_FAILURE)
+        }
+        LoadError::Image(e) => {
+            eprintln!("smalt: {e}");
+            ExitCode::from(1)
         }
         LoadError::Definition { file, line: 0, message } if file == "smalt" => {
             eprintln!("smalt: {message}");

@@ -24,6 +24,14 @@ pub enum LoadError {
     Definition { file: String, line: u32, message: String },
     /// The code ran and stopped: an unhandled error, an exit, a VM failure.
     Halt(Halt),
+    /// An image could not be saved (the message names the path and the OS error).
+    Image(crate::image::ImageError),
+}
+
+impl From<crate::image::ImageError> for LoadError {
+    fn from(e: crate::image::ImageError) -> LoadError {
+        LoadError::Image(e)
+    }
 }
 
 impl From<Halt> for LoadError {
@@ -55,6 +63,7 @@ impl fmt::Display for LoadError {
             LoadError::Halt(Halt::Exit(status)) => write!(f, "exited with status {status}"),
             LoadError::Halt(Halt::Vm(e)) => write!(f, "{e}"),
             LoadError::Halt(Halt::Interrupted) => write!(f, "interrupted"),
+            LoadError::Image(e) => write!(f, "{e}"),
         }
     }
 }
@@ -113,6 +122,12 @@ impl Vm {
         let nil = self.mem.nil();
         let ctx = self.mem.special_object(special::ACTIVE_CONTEXT);
         let resumed = ctx != nil;
+        // The start-up list first; the saved process waits in the special
+        // objects, where the collector keeps it (and updates it).
+        let smalltalk = self.mem.special_object(special::SMALLTALK);
+        let true_object = self.mem.true_object();
+        self.send_message(smalltalk, "processStartUp:", &[true_object])?;
+        let ctx = self.mem.special_object(special::ACTIVE_CONTEXT);
         if resumed {
             self.mem.set_special_object(special::ACTIVE_CONTEXT, nil);
             self.load_context(ctx);
@@ -136,6 +151,27 @@ impl Vm {
         let result = self.run_program_from(&source, &file, next);
         self.mem.set_special_object(special::PROGRAM, nil);
         result.map(|()| true)
+    }
+
+    /// Saves the world at top level, as `--save` and the REPL's `:save` do:
+    /// the shut-down list is told first (`quitting` says whether the
+    /// process ends after the save), and unless quitting the start-up list
+    /// after, as for `Smalltalk saveImage:`. Booting the image starts at top
+    /// level.
+    ///
+    /// # GC
+    /// Runs Smalltalk code and a full collection.
+    pub fn save_world(&mut self, path: &std::path::Path, quitting: bool) -> Result<(), LoadError> {
+        let smalltalk = self.mem.special_object(special::SMALLTALK);
+        let flag = if quitting { self.mem.true_object() } else { self.mem.false_object() };
+        self.send_message(smalltalk, "processShutDown:", &[flag])?;
+        let saved = self.save_image(path, false);
+        if !quitting {
+            let smalltalk = self.mem.special_object(special::SMALLTALK);
+            let false_object = self.mem.false_object();
+            self.send_message(smalltalk, "processStartUp:", &[false_object])?;
+        }
+        saved.map_err(LoadError::Image)
     }
 
     /// Runs source as the REPL reads it: statements and class definitions in

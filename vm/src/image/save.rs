@@ -70,7 +70,9 @@ pub(crate) fn write_atomically(path: &Path, header: &ImageHeader, parts: &[&[u8]
         _ => PathBuf::from("."),
     };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "image".into());
-    let temp = dir.join(format!(".{name}.saving-{}", std::process::id()));
+    let temp_prefix = format!(".{name}.saving-");
+    remove_abandoned_temporaries(&dir, &temp_prefix);
+    let temp = dir.join(format!("{temp_prefix}{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&temp)?;
         let mut incomplete = header.clone();
@@ -94,4 +96,22 @@ pub(crate) fn write_atomically(path: &Path, header: &ImageHeader, parts: &[&[u8]
         return Err(error(e));
     }
     Ok(())
+}
+
+/// Removes temporary files that savers killed mid-save left beside the
+/// image: those whose process is gone. Only where /proc tells which
+/// processes live; elsewhere they stay (they are harmless, just clutter).
+fn remove_abandoned_temporaries(dir: &Path, prefix: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name.to_str().and_then(|n| n.strip_prefix(prefix)) else { continue };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }

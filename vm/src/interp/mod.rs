@@ -70,6 +70,18 @@ pub fn heap_config_from_env() -> HeapConfig {
     HeapConfig { gc_stress: stress, ..HeapConfig::default() }
 }
 
+/// A session id unlikely to repeat: the clock and the process id, mixed
+/// (splitmix64), kept within SmallInteger range.
+fn new_session_id() -> i64 {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    let mut z = nanos ^ (u64::from(std::process::id()) << 32);
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 4) as i64
+}
+
 /// A running Smalltalk world.
 pub struct Vm {
     pub mem: ObjectMemory,
@@ -90,6 +102,10 @@ pub struct Vm {
     pub(crate) cache: MethodCache,
     /// Contexts of evaluations suspended under a nested one (fileIn). GC roots.
     pub(crate) suspended: Vec<Oop>,
+    /// A number new in every process that runs a world (`Smalltalk
+    /// sessionId`): a handle to something outside the heap records it, and
+    /// after an image is booted elsewhere it no longer matches.
+    pub(crate) session_id: i64,
     pub options: VmOptions,
     /// When the VM started: the epoch of `Time millisecondClockValue`.
     pub(crate) clock_start: std::time::Instant,
@@ -137,6 +153,7 @@ impl Vm {
             depth_limit,
             cache: MethodCache::new(),
             suspended: Vec::new(),
+            session_id: new_session_id(),
             options,
             clock_start: std::time::Instant::now(),
             stdout: io::BufWriter::with_capacity(1 << 16, io::stdout()),

@@ -270,6 +270,10 @@ pub enum Primitive {
     /// naming the path and the OS error when the save failed (the old image
     /// is then untouched).
     SaveImage = 230,
+    /// `Smalltalk sessionId`: a SmallInteger that is new in every process
+    /// running a world, for telling a handle opened before an image save
+    /// from one opened after the image was booted.
+    SessionId = 231,
 }
 
 impl Primitive {
@@ -412,6 +416,7 @@ impl Primitive {
             219 => P::FileIn,
             220 => P::DeclareGlobal,
             230 => P::SaveImage,
+            231 => P::SessionId,
             _ => return None,
         })
     }
@@ -430,6 +435,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 135);
+        assert_eq!(seen, 136);
     }
 }

@@ -216,6 +216,7 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::GetEnv
         | P::FileIn
         | P::DeclareGlobal
-        | P::SaveImage => system::system(vm, prim, argc),
+        | P::SaveImage
+        | P::SessionId => system::system(vm, prim, argc),
     }
 }

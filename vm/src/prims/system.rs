@@ -156,6 +156,16 @@ pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
         }
         P::SaveImage => {
             let path = vm.mem.string_value(arg(vm, argc, 0)).ok_or(PrimError::Fail)?;
+            if !vm.suspended.is_empty() {
+                // The evaluations below this one live on the Rust stack,
+                // which an image cannot hold.
+                let text = format!(
+                    "cannot save an image to {path} from code run by fileIn: or evaluate: inside another \
+                     evaluation; save from the program itself"
+                );
+                let message = vm.mem.new_string(&text)?;
+                return answer(vm, argc, message);
+            }
             // The resumed process finds `true` as the answer; this one `false`.
             vm.pop_n(argc + 1);
             vm.push(vm.mem.true_object());
@@ -165,6 +175,10 @@ pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             };
             vm.set_stack_value(0, answer_now);
             Ok(())
+        }
+        P::SessionId => {
+            let id = Oop::small_integer(vm.session_id);
+            answer(vm, argc, id)
         }
         _ => Err(PrimError::Fail),
     }

@@ -1,0 +1,483 @@
+//! Images end to end, through the real `smalt` binary: saving mid-program
+//! and resuming, saving at top level, fidelity, save failures, a kill -9
+//! during saves, and every kind of bad image file.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+fn smalt() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_smalt"));
+    command.env_remove("SMALT_GC_STRESS").stdin(Stdio::null());
+    command
+}
+
+/// Runs smalt with these arguments in `dir`, with no stdin.
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    smalt().current_dir(dir).args(args).output().expect("smalt runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, text).expect("temp dir is writable");
+    path
+}
+
+/// A fresh image of the built-in world with nothing added.
+fn world_image(dir: &Path, name: &str) -> PathBuf {
+    let o = run_in(dir, &["-e", "nil", "--save", name]);
+    assert!(o.status.success(), "saving a world failed: {}", stderr(&o));
+    dir.join(name)
+}
+
+#[test]
+fn an_image_saved_mid_program_resumes_it_with_new_arguments_and_exit_status() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "app.st",
+        "| x resumed |\n\
+         x := 41.\n\
+         resumed := Smalltalk saveImage: 'app.image'.\n\
+         x := x + 1.\n\
+         x printNl.\n\
+         resumed printNl.\n\
+         Smalltalk arguments printNl.\n\
+         'after the statements' displayNl.\n\
+         resumed ifTrue: [Smalltalk exit: 3]\n\
+         !\n\
+         'a later item of the file' displayNl.\n",
+    );
+    let first = run_in(dir.path(), &["app.st", "one"]);
+    assert_eq!(stdout(&first), "42\nfalse\n#('one')\nafter the statements\na later item of the file\n");
+    assert!(first.status.success(), "{}", stderr(&first));
+
+    let resumed = run_in(dir.path(), &["app.image", "two", "three four", ""]);
+    assert_eq!(stdout(&resumed), "42\ntrue\n#('two' 'three four' '')\nafter the statements\n");
+    assert_eq!(resumed.status.code(), Some(3), "{}", stderr(&resumed));
+
+    // -i IMAGE is the same as naming the image.
+    let again = run_in(dir.path(), &["-i", "app.image"]);
+    assert_eq!(stdout(&again), "42\ntrue\n#()\nafter the statements\n");
+}
+
+#[test]
+fn an_image_saved_mid_program_runs_the_rest_of_its_file() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "app.st",
+        "Smalltalk saveImage: 'app.image'.\n\
+         !\n\
+         Object subclass: Later [ greet [ ^'defined after the save' ] ]\n\
+         Later new greet displayNl.\n",
+    );
+    let first = run_in(dir.path(), &["app.st"]);
+    assert_eq!(stdout(&first), "defined after the save\n");
+    let resumed = run_in(dir.path(), &["app.image"]);
+    assert_eq!(stdout(&resumed), "defined after the save\n");
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+}
+
+#[test]
+fn an_image_saved_at_top_level_runs_what_the_new_command_line_asks() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "lib.st", "Object subclass: Counter [ | n | next [ ^n := (n ifNil: [0]) + 1 ] ]\nSmalltalk at: #Shared put: Counter new.\nShared next.\n");
+    let o = run_in(dir.path(), &["lib.st", "--save", "lib.image"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let e = run_in(dir.path(), &["-i", "lib.image", "-e", "Shared next"]);
+    assert_eq!(stdout(&e), "2\n");
+    write(dir.path(), "use.st", "Shared next printNl.\nSmalltalk arguments printNl.\n");
+    let f = run_in(dir.path(), &["-i", "lib.image", "use.st", "x"]);
+    assert_eq!(stdout(&f), "2\n#('x')\n");
+    // With no file and stdin not a terminal, the program comes from stdin.
+    let mut child =
+        smalt().current_dir(dir.path()).arg("lib.image").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"Shared next printNl.\n").unwrap();
+    let piped = child.wait_with_output().unwrap();
+    assert_eq!(stdout(&piped), "2\n");
+}
+
+#[test]
+fn start_up_and_shut_down_lists_are_told_in_order() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "app.st",
+        "Object subclass: Watcher [\n\
+           | name |\n\
+           name: s [ name := s ]\n\
+           startUp: booting [ Transcript showCr: name , ' startUp: ' , booting printString ]\n\
+           shutDown: quitting [ Transcript showCr: name , ' shutDown: ' , quitting printString ]\n\
+         ]\n\
+         Smalltalk addToStartUpList: (Watcher new name: 'a'); addToShutDownList: (Watcher new name: 'a').\n\
+         Smalltalk addToStartUpList: (Watcher new name: 'b'); addToShutDownList: (Watcher new name: 'b').\n\
+         (Smalltalk saveImage: 'app.image') printNl.\n",
+    );
+    let first = run_in(dir.path(), &["app.st"]);
+    assert_eq!(stdout(&first), "b shutDown: false\na shutDown: false\na startUp: false\nb startUp: false\nfalse\n");
+    let resumed = run_in(dir.path(), &["app.image"]);
+    assert_eq!(stdout(&resumed), "a startUp: true\nb startUp: true\ntrue\n");
+    // --save tells the shut-down list that the process is quitting. (The
+    // resumed program runs instead of -e.)
+    let top = run_in(dir.path(), &["-i", "app.image", "-e", "3", "--save", "top.image"]);
+    assert_eq!(stdout(&top), "a startUp: true\nb startUp: true\ntrue\nb shutDown: true\na shutDown: true\n");
+    let top = run_in(dir.path(), &["-i", "top.image", "-e", "4", "--save", "top2.image"]);
+    assert_eq!(stdout(&top), "a startUp: true\nb startUp: true\n4\nb shutDown: true\na shutDown: true\n");
+}
+
+#[test]
+fn the_session_id_changes_with_every_boot() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "app.st",
+        "| before |\n\
+         before := Smalltalk sessionId.\n\
+         (Smalltalk saveImage: 'app.image')\n\
+             ifTrue: [(before = Smalltalk sessionId) printNl]\n\
+             ifFalse: [(before = Smalltalk sessionId) printNl].\n",
+    );
+    assert_eq!(stdout(&run_in(dir.path(), &["app.st"])), "true\n");
+    assert_eq!(stdout(&run_in(dir.path(), &["app.image"])), "false\n");
+}
+
+#[test]
+fn identity_classes_symbols_and_hashes_survive_a_save() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "app.st",
+        "Object subclass: Thing [ ]\n\
+         | t hash sym set d |\n\
+         t := Thing new.\n\
+         hash := t identityHash.\n\
+         sym := #someSymbolMadeBeforeTheSave.\n\
+         set := IdentitySet new. set add: t.\n\
+         d := Dictionary new. d at: 'key' put: t; at: 3/4 put: 'fraction'.\n\
+         Smalltalk at: #Kept put: t.\n\
+         Smalltalk saveImage: 'app.image'.\n\
+         (t identityHash = hash) printNl.\n\
+         (t == Kept) printNl.\n\
+         (t class == Thing) printNl.\n\
+         (t class == (Smalltalk at: #Thing)) printNl.\n\
+         (sym == 'someSymbolMadeBeforeTheSave' asSymbol) printNl.\n\
+         (set includes: t) printNl.\n\
+         ((d at: 'key') == t) printNl.\n\
+         (d at: 3/4) printNl.\n\
+         (100 factorial / 98 factorial) printNl.\n",
+    );
+    let expected = "true\ntrue\ntrue\ntrue\ntrue\ntrue\ntrue\n'fraction'\n9900\n";
+    assert_eq!(stdout(&run_in(dir.path(), &["app.st"])), expected);
+    let resumed = run_in(dir.path(), &["app.image"]);
+    assert_eq!(stdout(&resumed), expected, "{}", stderr(&resumed));
+}
+
+/// A deterministic program saved at any point and resumed prints exactly
+/// what it prints when it runs without interruption.
+#[test]
+fn a_program_saved_at_any_point_prints_what_it_prints_uninterrupted() {
+    let dir = TempDir::new().unwrap();
+    let program = |save_at: i64| {
+        format!(
+            "| fib acc oc |\n\
+             fib := nil.\n\
+             fib := [:n | n < 2 ifTrue: [n] ifFalse: [(fib value: n - 1) + (fib value: n - 2)]].\n\
+             acc := WriteStream on: String new.\n\
+             oc := OrderedCollection new.\n\
+             1 to: 12 do: [:i |\n\
+                 i = {save_at} ifTrue: [Smalltalk saveImage: 'p.image'].\n\
+                 oc add: (fib value: i).\n\
+                 [i odd ifTrue: [Error signal: 'odd']] on: Error do: [:e | acc nextPutAll: e messageText].\n\
+                 [acc print: i] ensure: [acc space].\n\
+                 (fib value: i) printNl].\n\
+             acc contents displayNl.\n\
+             (oc inject: 0 into: [:a :b | a + b]) printNl.\n"
+        )
+    };
+    write(dir.path(), "plain.st", &program(0));
+    let plain = stdout(&run_in(dir.path(), &["plain.st"]));
+    assert!(plain.starts_with("1\n1\n2\n3\n5\n"), "{plain}");
+    for save_at in [1, 5, 12] {
+        write(dir.path(), "p.st", &program(save_at));
+        let first = run_in(dir.path(), &["p.st"]);
+        assert_eq!(stdout(&first), plain, "the saving run, saved at {save_at}");
+        let resumed = stdout(&run_in(dir.path(), &["p.image"]));
+        // The resumed run prints what came after the save.
+        let skipped: usize = plain.lines().take(save_at as usize - 1).map(|l| l.len() + 1).sum();
+        assert_eq!(resumed, plain[skipped..], "resumed after a save at {save_at}");
+    }
+}
+
+/// Save, boot, save again: the same bytes but for the save time and the
+/// header checksum that covers it.
+#[test]
+fn save_boot_save_gives_the_same_bytes_but_for_the_timestamp() {
+    let dir = TempDir::new().unwrap();
+    let a = world_image(dir.path(), "a.image");
+    let o = run_in(dir.path(), &["-i", "a.image", "-e", "nil", "--save", "b.image"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (a, b) = (fs::read(a).unwrap(), fs::read(dir.path().join("b.image")).unwrap());
+    assert_eq!(a.len(), b.len());
+    let differing: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+    assert!(
+        differing.iter().all(|&i| (56..64).contains(&i) || (112..116).contains(&i)),
+        "bytes differ outside the timestamp and header checksum: {:?}",
+        &differing[..differing.len().min(20)]
+    );
+}
+
+#[test]
+fn saving_over_the_image_the_process_was_booted_from_works() {
+    let dir = TempDir::new().unwrap();
+    world_image(dir.path(), "w.image");
+    let o = run_in(dir.path(), &["-i", "w.image", "-e", "Smalltalk at: #Mark put: 7", "--save", "w.image"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Resaving mid-program over the booted file, several times.
+    write(dir.path(), "again.st", "1 to: 3 do: [:i | Smalltalk saveImage: 'w.image']. Mark printNl.\n");
+    let o = run_in(dir.path(), &["-i", "w.image", "again.st"]);
+    assert_eq!(stdout(&o), "7\n", "{}", stderr(&o));
+    let verify = run_in(dir.path(), &["image", "verify", "w.image"]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    assert_eq!(stdout(&run_in(dir.path(), &["-i", "w.image", "-e", "Mark"])), "7\n");
+}
+
+#[test]
+fn a_failed_save_names_the_path_and_the_reason_and_the_program_goes_on() {
+    let dir = TempDir::new().unwrap();
+    let old = world_image(dir.path(), "old.image");
+    let before = fs::read(&old).unwrap();
+    fs::create_dir(dir.path().join("a-directory")).unwrap();
+    write(dir.path(), "plain-file", "not a directory\n");
+    write(
+        dir.path(),
+        "app.st",
+        "#('no/such/dir/x.image' 'a-directory' 'plain-file/x.image') do: [:path |\n\
+             [Smalltalk saveImage: path] on: ImageSaveError do: [:e | e messageText displayNl]].\n\
+         'still running' displayNl.\n",
+    );
+    let o = run_in(dir.path(), &["-i", "old.image", "app.st"]);
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}{}", stderr(&o));
+    assert!(lines[0].contains("no/such/dir/x.image") && lines[0].contains("No such file or directory"), "{out}");
+    assert!(lines[1].contains("a-directory") && lines[1].to_lowercase().contains("directory"), "{out}");
+    assert!(lines[2].contains("plain-file/x.image") && lines[2].contains("Not a directory"), "{out}");
+    assert_eq!(lines[3], "still running");
+    assert!(o.status.success());
+    assert_eq!(fs::read(&old).unwrap(), before, "the booted image was touched");
+    assert!(dir.path().join("a-directory").is_dir());
+    // No temporary files are left behind.
+    let leftovers: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("saving"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // --save reports it and exits non-zero.
+    let o = run_in(dir.path(), &["-e", "3", "--save", "no/such/dir/y.image"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no/such/dir/y.image"), "{}", stderr(&o));
+}
+
+/// Killing the process at any moment of a save leaves the old image or the
+/// new one, complete.
+#[test]
+fn kill_dash_nine_during_saves_never_leaves_a_broken_image() {
+    let dir = TempDir::new().unwrap();
+    let base = world_image(dir.path(), "base.image");
+    fs::copy(&base, dir.path().join("w.image")).unwrap();
+    write(
+        dir.path(),
+        "saver.st",
+        "| junk |\n\
+         junk := OrderedCollection new.\n\
+         1 to: 100000 do: [:i |\n\
+             junk add: (Array new: 100 withAll: i).\n\
+             Smalltalk at: #Generation put: i.\n\
+             (Smalltalk saveImage: 'w.image') ifTrue: [Generation printNl. Smalltalk exit: 0]].\n",
+    );
+    let mut generations = Vec::new();
+    for round in 0..12u64 {
+        let mut child = smalt()
+            .current_dir(dir.path())
+            .args(["-i", "base.image", "saver.st"])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(60 + round * 37 % 200));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let verify = run_in(dir.path(), &["image", "verify", "w.image"]);
+        assert!(verify.status.success(), "round {round}: {}", stderr(&verify));
+        // A resumed saver prints its generation and exits; the first image,
+        // saved at top level, evaluates the expression instead.
+        let o = run_in(dir.path(), &["-i", "w.image", "-e", "Smalltalk at: #Generation ifAbsent: [0]"]);
+        assert!(o.status.success(), "round {round}: {}", stderr(&o));
+        generations.push(stdout(&o));
+    }
+    // Left-over temporary files of killed savers are cleared by later saves.
+    let leftovers = fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("saving"))
+        .count();
+    assert!(leftovers <= 1, "{leftovers} temporary files left");
+    assert!(generations.iter().any(|g| g != "0\n"), "no save ever completed: {generations:?}");
+    let distinct: std::collections::BTreeSet<&String> = generations.iter().collect();
+    assert!(distinct.len() > 2, "the kills all fell at the same point: {generations:?}");
+}
+
+/// What booting a bad file must say: the path, and these words.
+fn assert_refused(dir: &Path, file: &str, words: &[&str]) {
+    for args in [vec![file], vec!["-i", file, "-e", "3"], vec!["image", "verify", file], vec!["image", "info", file]] {
+        let started = Instant::now();
+        let o = run_in(dir, &args);
+        let err = stderr(&o);
+        assert!(o.status.code().is_some_and(|c| c != 0), "{args:?}: status {:?}, stderr {err}", o.status);
+        assert!(started.elapsed() < Duration::from_secs(20), "{args:?} took {:?}", started.elapsed());
+        assert!(err.contains(file), "{args:?}: the message does not name {file}: {err}");
+        for w in words {
+            assert!(err.to_lowercase().contains(&w.to_lowercase()), "{args:?}: expected {w:?} in: {err}");
+        }
+        assert_eq!(err.lines().count(), 1, "{args:?}: one line expected: {err}");
+        assert!(o.stdout.is_empty(), "{args:?}: {}", stdout(&o));
+    }
+}
+
+/// Rewrites header bytes and makes the header checksum right again, so the
+/// check that fires is the one for the field.
+fn with_header_field(image: &[u8], offset: usize, bytes: &[u8]) -> Vec<u8> {
+    let mut b = image.to_vec();
+    b[offset..offset + bytes.len()].copy_from_slice(bytes);
+    let crc = crc32c_of(&b[..112]);
+    b[112..116].copy_from_slice(&crc.to_le_bytes());
+    b
+}
+
+/// CRC-32C (Castagnoli), bitwise: a reference independent of the VM's.
+fn crc32c_of(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0x82F6_3B78 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+#[test]
+fn every_kind_of_bad_image_gets_one_clear_message() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    let good = fs::read(world_image(d, "good.image")).unwrap();
+    let put = |name: &str, bytes: &[u8]| fs::write(d.join(name), bytes).unwrap();
+
+    assert_refused(d, "missing.image", &["No such file"]);
+    fs::create_dir(d.join("dir.image")).unwrap();
+    assert_refused(d, "dir.image", &["directory"]);
+    put("empty.image", b"");
+    assert_refused(d, "empty.image", &["not a Smalt image", "empty"]);
+    put("text.image", b"Object subclass: Foo [ ]\n");
+    assert_refused(d, "text.image", &["not a Smalt image"]);
+    let mut random = Vec::new();
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..5000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        random.push(x as u8);
+    }
+    random[0] = 0x17;
+    put("random.image", &random);
+    assert_refused(d, "random.image", &["not a Smalt image"]);
+    let mut crlf = good.clone();
+    crlf.remove(4);
+    put("textmode.image", &crlf);
+    assert_refused(d, "textmode.image", &["text"]);
+
+    for cut in [3, 8, 60, 115, 116, 4096, 16384, 16385, good.len() / 2, good.len() - 1] {
+        put("cut.image", &good[..cut]);
+        assert_refused(d, "cut.image", &[]);
+    }
+    put("version.image", &with_header_field(&good, 8, &99u32.to_le_bytes()));
+    assert_refused(d, "version.image", &["version", "99"]);
+    put("order.image", &with_header_field(&good, 12, &0x0102_0304u32.to_be_bytes()));
+    assert_refused(d, "order.image", &["byte order"]);
+    put("word.image", &with_header_field(&good, 16, &4u32.to_le_bytes()));
+    assert_refused(d, "word.image", &["word"]);
+    put("build.image", &with_header_field(&good, 24, &0xDEAD_BEEFu64.to_le_bytes()));
+    assert_refused(d, "build.image", &["VM"]);
+    let mut unfinished = good.clone();
+    unfinished[104..112].fill(0);
+    put("unfinished.image", &unfinished);
+    assert_refused(d, "unfinished.image", &["save"]);
+    let mut header_flip = good.clone();
+    header_flip[40] ^= 0x10;
+    put("headerbit.image", &header_flip);
+    assert_refused(d, "headerbit.image", &["checksum"]);
+}
+
+/// `smalt image verify` catches a single flipped bit anywhere in the file;
+/// booting catches it in the header.
+#[test]
+fn verify_catches_a_flipped_bit_anywhere() {
+    let dir = TempDir::new().unwrap();
+    let good = fs::read(world_image(dir.path(), "good.image")).unwrap();
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut positions: Vec<usize> = (0..116 * 8).step_by(13).collect();
+    for _ in 0..60 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        positions.push((x % (good.len() as u64 * 8)) as usize);
+    }
+    positions.push(good.len() * 8 - 1);
+    for bit in positions {
+        let mut bad = good.clone();
+        bad[bit / 8] ^= 1 << (bit % 8);
+        fs::write(dir.path().join("bad.image"), &bad).unwrap();
+        let o = run_in(dir.path(), &["image", "verify", "bad.image"]);
+        assert_eq!(o.status.code(), Some(1), "bit {bit} (byte {}) went unnoticed: {}", bit / 8, stdout(&o));
+        assert!(stderr(&o).contains("bad.image"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn image_info_prints_the_header_without_running_anything() {
+    let dir = TempDir::new().unwrap();
+    world_image(dir.path(), "w.image");
+    let o = run_in(dir.path(), &["image", "info", "w.image"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    for field in ["format version:   1", "kind:             full", "heap bytes:", "heap checksum:"] {
+        assert!(out.contains(field), "{field} missing from:\n{out}");
+    }
+    let v = run_in(dir.path(), &["image", "verify", "w.image"]);
+    assert!(stdout(&v).starts_with("w.image: ok ("), "{}", stdout(&v));
+}
+
+#[test]
+fn build_world_writes_the_built_in_world() {
+    let dir = TempDir::new().unwrap();
+    let o = run_in(dir.path(), &["build-world", "-o", "fresh.image"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(run_in(dir.path(), &["image", "verify", "fresh.image"]).status.success());
+    assert_eq!(stdout(&run_in(dir.path(), &["-i", "fresh.image", "-e", "3 + 4"])), "7\n");
+}
