@@ -53,15 +53,17 @@ fn passed_count(line: &str) -> Option<usize> {
 #[test]
 fn the_library_passes_its_own_sunit_tests() {
     let files = library_test_files();
-    let out = smalt_test(&files, false);
-    let stdout = text(&out.stdout);
-    assert!(
-        out.status.success() && passed_count(&summary(&out)).is_some_and(|n| n > 0),
-        "smalt test {} exited with {:?}; its report:\n{stdout}\nstderr:\n{}",
-        files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(" "),
-        out.status.code(),
-        text(&out.stderr)
-    );
+    for stress in [false, true] {
+        let out = smalt_test(&files, stress);
+        let stdout = text(&out.stdout);
+        assert!(
+            out.status.success() && passed_count(&summary(&out)).is_some_and(|n| n > 0),
+            "smalt test {} (gc stress: {stress}) exited with {:?}; its report:\n{stdout}\nstderr:\n{}",
+            files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(" "),
+            out.status.code(),
+            text(&out.stderr)
+        );
+    }
 }
 
 #[test]
