@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod repl;
+mod test_runner;
 
 use clap::{Parser, Subcommand};
 use smalt_vm::image::{self, ImageError};
@@ -24,7 +25,7 @@ const EXIT_VM_FAILURE: u8 = 70;
     version,
     about = "Smalt: a Smalltalk whose whole world lives in one object heap",
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  smalt hello.st                   run a program\n  smalt                            start the REPL (when standard input is a terminal)\n  smalt -e '3 + 4'                 print the value of an expression\n  echo '3 printNl' | smalt         run a program read from standard input\n  smalt app.st --save app.image    run a program, then save the world\n  smalt app.image ARGS...          boot an image (resuming it if it was saved mid-program)\n  smalt image verify app.image     check an image file thoroughly"
+    after_help = "Examples:\n  smalt hello.st                   run a program\n  smalt                            start the REPL (when standard input is a terminal)\n  smalt -e '3 + 4'                 print the value of an expression\n  echo '3 printNl' | smalt         run a program read from standard input\n  smalt app.st --save app.image    run a program, then save the world\n  smalt app.image ARGS...          boot an image (resuming it if it was saved mid-program)\n  smalt image verify app.image     check an image file thoroughly\n  smalt test tests/*.st            run the SUnit tests those files define"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -66,6 +67,12 @@ enum Command {
         #[command(subcommand)]
         action: ImageCommand,
     },
+    /// Load source files and run the SUnit tests they define; exit 0 only if none failed.
+    Test {
+        /// The source files, loaded in order.
+        #[arg(value_name = "FILE.st", required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Build the world from the class library (cold bootstrap) and save it.
     BuildWorld {
         /// Where to write the image.
@@ -88,6 +95,7 @@ fn main() -> ExitCode {
         Some(Command::Image { action: ImageCommand::Verify { file } }) => return verify(file),
         Some(Command::Image { action: ImageCommand::Info { file } }) => return info(file),
         Some(Command::BuildWorld { output }) => return build_world(output),
+        Some(Command::Test { files }) => return run_tests(files, cli.max_depth),
         None => {}
     }
     let options = VmOptions { max_depth: cli.max_depth, arguments: cli.args.clone(), ..VmOptions::default() };
@@ -217,6 +225,14 @@ fn info(file: &Path) -> ExitCode {
             println!("saved at:         {} (seconds since 1970)", h.saved_at);
             ExitCode::SUCCESS
         }
+        Err(e) => image_failure(e),
+    }
+}
+
+fn run_tests(files: &[PathBuf], max_depth: usize) -> ExitCode {
+    let options = VmOptions { max_depth, ..VmOptions::default() };
+    match Vm::boot_image_bytes(BUILT_IN_WORLD, "the built-in world", options) {
+        Ok(mut vm) => test_runner::run(&mut vm, files),
         Err(e) => image_failure(e),
     }
 }
