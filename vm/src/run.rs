@@ -68,15 +68,26 @@ impl fmt::Display for LoadError {
     }
 }
 
+/// The items of a source file, in either of the forms Smalt reads: chunk
+/// format as Smalltalks file code out (`!Foo methodsFor: 'x'!` ... `! !`),
+/// or the bracket syntax.
+fn parse_source(source: &str, file: &str) -> Result<Vec<Item>, LoadError> {
+    let origin = Origin { name: file.to_string(), first_line: 1, first_column: 1 };
+    let parsed = if smalt_compiler::is_chunk_format(source) {
+        smalt_compiler::parse_chunk_file(source, &origin)
+    } else {
+        smalt_compiler::parse_file(source, &origin)
+    };
+    parsed.map_err(LoadError::Syntax)
+}
+
 impl Vm {
     /// Compiles and runs every item of a source file in order.
     ///
     /// # GC
     /// Runs Smalltalk code, so collects.
     pub fn file_in(&mut self, source: &str, file: &str) -> Result<(), LoadError> {
-        let origin = Origin { name: file.to_string(), first_line: 1, first_column: 1 };
-        let items = smalt_compiler::parse_file(source, &origin).map_err(LoadError::Syntax)?;
-        for item in items {
+        for item in parse_source(source, file)? {
             self.run_item(item, file)?;
         }
         self.flush_stdout();
@@ -101,9 +112,7 @@ impl Vm {
     }
 
     fn run_program_from(&mut self, source: &str, file: &str, first: usize) -> Result<(), LoadError> {
-        let origin = Origin { name: file.to_string(), first_line: 1, first_column: 1 };
-        let items = smalt_compiler::parse_file(source, &origin).map_err(LoadError::Syntax)?;
-        for (i, item) in items.into_iter().enumerate().skip(first) {
+        for (i, item) in parse_source(source, file)?.into_iter().enumerate().skip(first) {
             let program = self.mem.special_object(special::PROGRAM);
             self.mem.heap.store(program, 2, Oop::small_integer(i as i64 + 1));
             self.run_item(item, file)?;
