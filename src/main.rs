@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod bundle;
 mod repl;
 mod test_runner;
 
@@ -25,7 +26,7 @@ const EXIT_VM_FAILURE: u8 = 70;
     version,
     about = "Smalt: a Smalltalk whose whole world lives in one object heap",
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  smalt hello.st                   run a program\n  smalt                            start the REPL (when standard input is a terminal)\n  smalt -e '3 + 4'                 print the value of an expression\n  echo '3 printNl' | smalt         run a program read from standard input\n  smalt app.st --save app.image    run a program, then save the world\n  smalt app.image ARGS...          boot an image (resuming it if it was saved mid-program)\n  smalt image verify app.image     check an image file thoroughly\n  smalt test tests/*.st            run the SUnit tests those files define"
+    after_help = "Examples:\n  smalt hello.st                   run a program\n  smalt                            start the REPL (when standard input is a terminal)\n  smalt -e '3 + 4'                 print the value of an expression\n  echo '3 printNl' | smalt         run a program read from standard input\n  smalt app.st --save app.image    run a program, then save the world\n  smalt app.image ARGS...          boot an image (resuming it if it was saved mid-program)\n  smalt image verify app.image     check an image file thoroughly\n  smalt bundle app.image -o app    make one executable that runs app.image\n  smalt test tests/*.st            run the SUnit tests those files define"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -73,6 +74,14 @@ enum Command {
         #[arg(value_name = "FILE.st", required = true)]
         files: Vec<PathBuf>,
     },
+    /// Write one executable that runs an image: this VM with the image appended.
+    Bundle {
+        /// The image the application runs.
+        image: PathBuf,
+        /// Where to write the executable.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+    },
     /// Build the world from the class library (cold bootstrap) and save it.
     BuildWorld {
         /// Where to write the image.
@@ -90,8 +99,14 @@ enum ImageCommand {
 }
 
 fn main() -> ExitCode {
+    // An executable made by `smalt bundle` runs its image, with every
+    // argument for the program.
+    if let Some(app) = bundle::find_in_current_exe() {
+        return run_bundled(&app);
+    }
     let cli = Cli::parse();
     match &cli.command {
+        Some(Command::Bundle { image, output }) => return make_bundle(image, output),
         Some(Command::Image { action: ImageCommand::Verify { file } }) => return verify(file),
         Some(Command::Image { action: ImageCommand::Info { file } }) => return info(file),
         Some(Command::BuildWorld { output }) => return build_world(output),
@@ -137,6 +152,43 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => report(e),
+    }
+}
+
+/// Runs the image appended to this executable as `smalt IMAGE ARGS...`
+/// would: the arguments, all of them, are the program's.
+fn run_bundled(app: &bundle::Bundled) -> ExitCode {
+    let arguments = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
+    let options = VmOptions { arguments, ..VmOptions::default() };
+    let mut vm = match Vm::boot_image_at(&app.executable, app.offset, Some(app.len), options) {
+        Ok(vm) => vm,
+        Err(e) => {
+            eprintln!("smalt: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let outcome = match vm.resume() {
+        Ok(true) => Ok(()),
+        Ok(false) if std::io::stdin().is_terminal() => {
+            return repl::run(vm, repl::ReplOptions { quiet: false });
+        }
+        Ok(false) => run_stdin(&mut vm),
+        Err(e) => Err(e),
+    };
+    vm.flush_stdout();
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => report(e),
+    }
+}
+
+fn make_bundle(image: &Path, output: &Path) -> ExitCode {
+    match bundle::bundle(image, output) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("smalt: {message}");
+            ExitCode::from(1)
+        }
     }
 }
 

@@ -481,3 +481,51 @@ fn build_world_writes_the_built_in_world() {
     assert!(run_in(dir.path(), &["image", "verify", "fresh.image"]).status.success());
     assert_eq!(stdout(&run_in(dir.path(), &["-i", "fresh.image", "-e", "3 + 4"])), "7\n");
 }
+
+#[test]
+fn a_bundle_runs_its_image_from_anywhere_with_its_arguments_untouched() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "app.st",
+        "(Smalltalk saveImage: 'app.image') ifTrue: [\n\
+             Smalltalk arguments printNl.\n\
+             Smalltalk exit: Smalltalk arguments size]\n",
+    );
+    assert!(run_in(dir.path(), &["app.st"]).status.success());
+    let o = run_in(dir.path(), &["bundle", "app.image", "-o", "app"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let elsewhere = TempDir::new().unwrap();
+    let ran = Command::new(dir.path().join("app"))
+        .current_dir(elsewhere.path())
+        .args(["--help", "-e", "3 + 4", "two words", ""])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&ran), "#('--help' '-e' '3 + 4' 'two words' '')\n", "{}", stderr(&ran));
+    assert_eq!(ran.status.code(), Some(5));
+
+    // Bundling a world saved at top level: the program comes from stdin.
+    world_image(dir.path(), "world.image");
+    assert!(run_in(dir.path(), &["bundle", "world.image", "-o", "world"]).status.success());
+    let mut child = Command::new(dir.path().join("world"))
+        .current_dir(elsewhere.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"(3 + 4) printNl.\n").unwrap();
+    assert_eq!(stdout(&child.wait_with_output().unwrap()), "7\n");
+}
+
+#[test]
+fn bundling_refuses_what_is_not_an_image() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "notes.image", "just text\n");
+    let o = run_in(dir.path(), &["bundle", "notes.image", "-o", "app"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("notes.image") && stderr(&o).contains("not a Smalt image"), "{}", stderr(&o));
+    assert!(!dir.path().join("app").exists());
+    let o = run_in(dir.path(), &["bundle", "missing.image", "-o", "app"]);
+    assert!(stderr(&o).contains("missing.image"), "{}", stderr(&o));
+}

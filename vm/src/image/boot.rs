@@ -3,7 +3,7 @@
 //! references are offsets from the base, so the mapping is valid at once.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
@@ -15,6 +15,13 @@ use crate::objects::layout::{class, special, KnownClass};
 impl Vm {
     /// Boots the image in `path`.
     pub fn boot_image(path: &Path, options: VmOptions) -> Result<Vm, ImageError> {
+        Vm::boot_image_at(path, 0, None, options)
+    }
+
+    /// Boots the image that starts `start` bytes into the file `path` (a
+    /// page multiple) and is `len` bytes long, or runs to the end of the
+    /// file: an image appended to an executable by `smalt bundle`.
+    pub fn boot_image_at(path: &Path, start: u64, len: Option<u64>, options: VmOptions) -> Result<Vm, ImageError> {
         let shown = path.display().to_string();
         let io = |e: std::io::Error| ImageError::Io { path: shown.clone(), error: e.to_string() };
         let mut file = File::open(path).map_err(io)?;
@@ -22,8 +29,15 @@ impl Vm {
         if meta.is_dir() {
             return Err(ImageError::Io { path: shown, error: "it is a directory, not a file".into() });
         }
-        let len = meta.len();
-        let mut head = vec![0u8; (len.min(format::HEAP_OFFSET)) as usize];
+        let len = len.unwrap_or_else(|| meta.len().saturating_sub(start));
+        if start % format::HEAP_OFFSET != 0 || start.saturating_add(len) > meta.len() {
+            return Err(ImageError::Layout {
+                path: shown,
+                what: format!("no image of {len} bytes at offset {start} in a file of {} bytes", meta.len()),
+            });
+        }
+        let mut head = vec![0u8; len.min(format::HEAP_OFFSET) as usize];
+        file.seek(SeekFrom::Start(start)).map_err(io)?;
         file.read_exact(&mut head).map_err(io)?;
         let header = ImageHeader::decode(&head, len, &shown)?;
         if header.is_delta() {
@@ -32,8 +46,11 @@ impl Vm {
                 problem: "delta images are not supported by this build".into(),
             });
         }
-        let mapping =
-            FileMapping { fd: file.as_raw_fd(), file_offset: header.heap_offset, len: header.heap_bytes as usize };
+        let mapping = FileMapping {
+            fd: file.as_raw_fd(),
+            file_offset: start + header.heap_offset,
+            len: header.heap_bytes as usize,
+        };
         let heap = Heap::with_file(options.heap.clone(), Some(mapping))
             .map_err(|e| ImageError::Map { path: shown.clone(), error: e.to_string() })?;
         Vm::from_booted_heap(heap, &header, options, &shown)

@@ -64,7 +64,27 @@ pub fn write_image_file(path: &Path, heap: &[u8], special_objects: Oop) -> Resul
 /// Writes header, padding and `parts` to a temporary file beside `path`,
 /// marks it complete and renames it over `path`.
 pub(crate) fn write_atomically(path: &Path, header: &ImageHeader, parts: &[&[u8]]) -> Result<(), ImageError> {
-    let error = |e: std::io::Error| ImageError::Save { path: path.display().to_string(), error: e.to_string() };
+    replace_file(path, |file| {
+        let mut incomplete = header.clone();
+        incomplete.complete = false;
+        file.write_all(&incomplete.encode())?;
+        let padding = vec![0u8; header.heap_offset as usize - format::HEADER_BYTES];
+        file.write_all(&padding)?;
+        for part in parts {
+            file.write_all(part)?;
+        }
+        // Everything else is on disk before the marker that says so.
+        file.sync_all()?;
+        file.write_all_at(&format::COMPLETE, format::COMPLETE_OFFSET)
+    })
+    .map_err(|e| ImageError::Save { path: path.display().to_string(), error: e.to_string() })
+}
+
+/// Replaces the file at `path` by what `write` writes, crash-safely: into a
+/// temporary file in the same directory, synced, renamed over `path`, and
+/// the directory synced. On failure the temporary file is removed and
+/// `path` is untouched.
+pub fn replace_file(path: &Path, write: impl FnOnce(&mut File) -> std::io::Result<()>) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -75,27 +95,16 @@ pub(crate) fn write_atomically(path: &Path, header: &ImageHeader, parts: &[&[u8]
     let temp = dir.join(format!("{temp_prefix}{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&temp)?;
-        let mut incomplete = header.clone();
-        incomplete.complete = false;
-        file.write_all(&incomplete.encode())?;
-        let padding = vec![0u8; header.heap_offset as usize - format::HEADER_BYTES];
-        file.write_all(&padding)?;
-        for part in parts {
-            file.write_all(part)?;
-        }
-        file.sync_all()?;
-        file.write_all_at(&format::COMPLETE, format::COMPLETE_OFFSET)?;
+        write(&mut file)?;
         file.sync_all()?;
         drop(file);
         fs::rename(&temp, path)?;
-        File::open(&dir)?.sync_all()?;
-        Ok(())
+        File::open(&dir)?.sync_all()
     })();
-    if let Err(e) = result {
+    if result.is_err() {
         let _ = fs::remove_file(&temp);
-        return Err(error(e));
     }
-    Ok(())
+    result
 }
 
 /// Removes temporary files that savers killed mid-save left beside the
