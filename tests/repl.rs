@@ -37,7 +37,12 @@ fn command(home: &Path, args: &[&str]) -> Command {
 
 /// Starts `smalt -q` on a terminal and waits for its first prompt.
 fn start(home: &Path) -> PtySession {
-    let mut p = spawn_command(command(home, &["-q"]), Some(TIMEOUT_MS)).expect("smalt starts on a pty");
+    start_with(command(home, &["-q"]))
+}
+
+/// Starts a smalt command on a terminal and waits for its first prompt.
+fn start_with(cmd: Command) -> PtySession {
+    let mut p = spawn_command(cmd, Some(TIMEOUT_MS)).expect("smalt starts on a pty");
     p.exp_string(PROMPT).expect("a first prompt");
     p
 }
@@ -222,7 +227,7 @@ fn help_lists_the_meta_commands() {
     let home = temp_home("help");
     let mut p = start(&home);
     p.send_line(":help").expect("sent");
-    for command in [":quit", ":load", ":time", ":gc", ":source", ":browse", ":bt"] {
+    for command in [":quit", ":load", ":save", ":image", ":time", ":gc", ":source", ":browse", ":bt"] {
         p.exp_string(command).unwrap_or_else(|e| panic!(":help lists {command}: {e}"));
     }
     p.exp_string(PROMPT).expect("the prompt");
@@ -297,4 +302,40 @@ fn reads_a_program_from_stdin_that_is_not_a_terminal() {
     child.stdout.take().expect("piped").read_to_string(&mut out).expect("UTF-8 output");
     assert!(status.success(), "{status:?}");
     assert_eq!(out, "7\n", "no banner or prompt, only the program's output");
+}
+
+#[test]
+fn save_writes_an_image_that_boots_into_the_repl_with_the_workspace() {
+    let home = temp_home("save");
+    let image = home.join("work.image");
+    let shown = image.display().to_string();
+    let mut p = start(&home);
+    eval(&mut p, ":image", "the built-in world");
+    // The built-in world has no file: a path is needed.
+    eval(&mut p, ":save", ":save needs PATH");
+    p.send_line("Object subclass: Kept [ answer [ ^'kept' ] ]").expect("sent");
+    p.exp_string(PROMPT).expect("the prompt after the definition");
+    eval_number(&mut p, "total := 6 * 7", 42);
+    eval(&mut p, &format!(":save {shown}"), &format!("saved the world to {shown}"));
+    // From now on the running image is that file.
+    eval(&mut p, ":image", &format!("image: {shown}"));
+    quit(p);
+    assert!(image.is_file(), "{shown} is written");
+
+    // Booted with -i and nothing to run, the image opens the REPL again,
+    // with its classes, its workspace variables and `it`.
+    let mut p = start_with(command(&home, &["-q", "-i", &shown]));
+    eval(&mut p, ":image", &format!("image: {shown}"));
+    eval_number(&mut p, "it + 1", 43);
+    eval_number(&mut p, "total * 2", 84);
+    eval(&mut p, "Kept new answer", "'kept'");
+    // `:save` alone saves over the running image.
+    eval_number(&mut p, "more := 5", 5);
+    eval(&mut p, ":save", &format!("saved the world to {shown}"));
+    quit(p);
+
+    // The image as the file argument boots the same way.
+    let mut p = start_with(command(&home, &["-q", &shown]));
+    eval_number(&mut p, "more + total", 47);
+    quit(p);
 }
