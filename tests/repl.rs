@@ -198,6 +198,9 @@ fn continues_input_while_it_is_unfinished() {
     // A trailing keyword and a trailing binary operator.
     eval_number(&mut p, "#(1 2 3) inject: 0 into:\n[:a :b | a + b]", 6);
     eval_number(&mut p, "3 +\n4", 7);
+    // What only the parser sees: open temporaries, a cascade's `;`.
+    eval_number(&mut p, "| a b\n| a := 3. b := 4. a * b", 12);
+    eval(&mut p, "OrderedCollection new add: 1;\nadd: 2; yourself", "an OrderedCollection(1 2)");
     // Complete but wrong input is not waited on: it is an error at once.
     p.send_line("3 ) 4").expect("sent");
     p.exp_string("repl:1:3:").expect("a syntax error, not a continuation");
