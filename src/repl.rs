@@ -143,6 +143,10 @@ fn make_editor(vm: Rc<RefCell<Vm>>, colour: bool) -> rustyline::Result<Editor<Re
         .auto_add_history(false)
         .completion_type(CompletionType::List)
         .color_mode(if colour { ColorMode::Enabled } else { ColorMode::Disabled })
+        // A pasted block of lines arrives as one input, not line by line.
+        // Each prompt then starts with the escape that turns it on, which
+        // tells a fresh prompt from a redraw (the pty tests rely on this).
+        .bracketed_paste(true)
         .build();
     let mut editor = Editor::with_config(config)?;
     editor.set_helper(Some(ReplHelper::new(vm, colour)));

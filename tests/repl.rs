@@ -20,6 +20,11 @@ use rexpect::session::{spawn_command, PtySession};
 const TIMEOUT_MS: u64 = 60_000;
 const PROMPT: &str = "st> ";
 
+/// What the line editor writes when it starts reading an input (it turns
+/// on bracketed paste). Redrawing an input of several lines repeats the
+/// prompt, so only the prompt after this marker is a fresh one.
+const READING: &str = "\x1b[?2004h";
+
 /// The longest a Ctrl-C may take to stop running code and show
 /// "Interrupted". The issue asks for 200 ms at the next safe point; this
 /// bound is 25 times that, because a loaded 2-core CI machine can leave a
@@ -57,8 +62,16 @@ fn start(home: &Path) -> PtySession {
 /// Starts a smalt command on a terminal and waits for its first prompt.
 fn start_with(cmd: Command) -> PtySession {
     let mut p = spawn_command(cmd, Some(TIMEOUT_MS)).expect("smalt starts on a pty");
-    p.exp_string(PROMPT).expect("a first prompt");
+    exp_prompt(&mut p).expect("a first prompt");
     p
+}
+
+/// Waits for a fresh prompt (not a redraw of the input being edited), and
+/// answers what came before it.
+fn exp_prompt(p: &mut PtySession) -> Result<String, rexpect::error::Error> {
+    let mut before = p.exp_string(READING)?;
+    before.push_str(&p.exp_string(PROMPT)?);
+    Ok(before)
 }
 
 /// Types text without Enter.
@@ -71,7 +84,7 @@ fn type_text(p: &mut PtySession, text: &str) {
 fn eval(p: &mut PtySession, line: &str, expected: &str) {
     p.send_line(line).expect("the line is sent");
     p.exp_string(expected).unwrap_or_else(|e| panic!("after {line:?}, expected {expected:?}: {e}"));
-    p.exp_string(PROMPT).unwrap_or_else(|e| panic!("after {line:?}, expected the prompt: {e}"));
+    exp_prompt(p).unwrap_or_else(|e| panic!("after {line:?}, expected the prompt: {e}"));
 }
 
 /// Sends a line whose value is the number `value` and checks it is shown
@@ -79,7 +92,7 @@ fn eval(p: &mut PtySession, line: &str, expected: &str) {
 fn eval_number(p: &mut PtySession, line: &str, value: i64) {
     p.send_line(line).expect("the line is sent");
     p.exp_regex(&format!("\n{value}\r?\n")).unwrap_or_else(|e| panic!("after {line:?}, expected {value}: {e}"));
-    p.exp_string(PROMPT).expect("the prompt");
+    exp_prompt(p).expect("the prompt");
 }
 
 fn quit(mut p: PtySession) {
@@ -98,7 +111,7 @@ fn expect_exit(p: &mut PtySession, status: i32) {
 fn shows_a_banner_unless_quiet() {
     let home = temp_home("banner");
     let mut p = spawn_command(command(&home, &[]), Some(TIMEOUT_MS)).expect("smalt starts");
-    let before = p.exp_string(PROMPT).expect("a prompt");
+    let before = exp_prompt(&mut p).expect("a prompt");
     assert!(before.contains("Smalt "), "a banner: {before:?}");
     assert!(before.contains(":help"), "the banner points at :help: {before:?}");
     let banner = before.lines().next().unwrap_or_default();
@@ -107,7 +120,7 @@ fn shows_a_banner_unless_quiet() {
 
     for quiet in ["-q", "--quiet"] {
         let mut p = spawn_command(command(&home, &[quiet]), Some(TIMEOUT_MS)).expect("smalt starts");
-        let before = p.exp_string(PROMPT).expect("a prompt");
+        let before = exp_prompt(&mut p).expect("a prompt");
         assert!(!before.contains("Smalt"), "{quiet}: no banner: {before:?}");
         quit(p);
     }
@@ -177,7 +190,7 @@ fn reads_a_class_definition_over_several_lines() {
     p.send_line("        ^n").expect("sent");
     p.send_line("    ]").expect("sent");
     p.send_line("]").expect("sent");
-    let before = p.exp_string(PROMPT).expect("the prompt after the definition");
+    let before = exp_prompt(&mut p).expect("the prompt after the definition");
     assert!(!before.contains("expected"), "no syntax error: {before:?}");
     eval_number(&mut p, "c := Counter new. c bump. c bump", 2);
     eval_number(&mut p, "(Counter startingAt: 40) bump; bump", 42);
@@ -204,7 +217,7 @@ fn continues_input_while_it_is_unfinished() {
     // Complete but wrong input is not waited on: it is an error at once.
     p.send_line("3 ) 4").expect("sent");
     p.exp_string("repl:1:3:").expect("a syntax error, not a continuation");
-    p.exp_string(PROMPT).expect("the prompt");
+    exp_prompt(&mut p).expect("the prompt");
     quit(p);
 }
 
@@ -216,7 +229,7 @@ fn shows_syntax_errors_with_the_line_and_a_caret() {
     p.exp_string("repl:1:3:").expect("where the error is");
     p.exp_string("    3 ) 4").expect("the input line");
     p.exp_string("      ^").expect("a caret under the spot");
-    p.exp_string(PROMPT).expect("back at the prompt");
+    exp_prompt(&mut p).expect("back at the prompt");
     eval_number(&mut p, "3 + 4", 7);
     quit(p);
 }
@@ -233,19 +246,19 @@ fn reports_errors_with_a_walkback_and_carries_on() {
     p.exp_string("MessageNotUnderstood").expect("the exception's class");
     p.exp_string("#fooBarBaz").expect("its messageText");
     p.exp_string("UndefinedObject>>DoIt (repl:1)").expect("the frame of the input, with its line");
-    p.exp_string(PROMPT).expect("back at the prompt");
+    exp_prompt(&mut p).expect("back at the prompt");
     eval(&mut p, "Error signal: 'boom'", "Error: boom");
 
     // A long walkback is cut after 20 frames, with a count of the rest.
     p.send_line("Object subclass: Down [ down: n [ ^n = 0 ifTrue: [nil foo] ifFalse: [self down: n - 1] ] ]")
         .expect("sent");
-    p.exp_string(PROMPT).expect("the prompt after the definition");
+    exp_prompt(&mut p).expect("the prompt after the definition");
     p.send_line("Down new down: 50").expect("sent");
     let (walkback, _) = p.exp_regex(r"\.\.\.and \d+ more frames").expect("a cut walkback");
     assert!(walkback.contains("Down>>down: (repl:1)"), "{walkback}");
     let shown = walkback.lines().filter(|l| l.contains(">>")).count();
     assert!((15..=25).contains(&shown), "about 20 frames shown, not {shown}: {walkback}");
-    p.exp_string(PROMPT).expect("back at the prompt");
+    exp_prompt(&mut p).expect("back at the prompt");
 
     // The world is intact, and `:bt` shows the last walkback again.
     eval_number(&mut p, "kept + 1", 6);
@@ -253,7 +266,7 @@ fn reports_errors_with_a_walkback_and_carries_on() {
     p.exp_string("MessageNotUnderstood").expect("the last error");
     p.exp_string("Down>>down: (repl:1)").expect("its frames");
     p.exp_regex(r"\.\.\.and \d+ more frames").expect("cut as before");
-    p.exp_string(PROMPT).expect("the prompt");
+    exp_prompt(&mut p).expect("the prompt");
     quit(p);
 }
 
@@ -277,14 +290,14 @@ fn ctrl_c_interrupts_a_runaway_loop() {
     std::thread::sleep(Duration::from_millis(500));
     interrupt(&mut p);
     p.exp_string("UndefinedObject>>DoIt (repl:1)").expect("a short walkback");
-    p.exp_string(PROMPT).expect("back at the prompt");
+    exp_prompt(&mut p).expect("back at the prompt");
     eval_number(&mut p, "kept + 2", 7);
     eval(&mut p, ":bt", "UndefinedObject>>DoIt");
     // A loop that sends messages in its body stops as well.
     p.send_line("| n | n := 0. [n >= 0] whileTrue: [n := n + 1 \\\\ 1000]").expect("sent");
     std::thread::sleep(Duration::from_millis(500));
     interrupt(&mut p);
-    p.exp_string(PROMPT).expect("back at the prompt");
+    exp_prompt(&mut p).expect("back at the prompt");
     eval_number(&mut p, "3 + 4", 7);
     quit(p);
 }
@@ -300,13 +313,13 @@ fn ctrl_c_interrupts_deep_recursion() {
          fib: n [ n < 2 ifTrue: [^n]. ^(self fib: n - 1) + (self fib: n - 2) ] ]",
     )
     .expect("sent");
-    p.exp_string(PROMPT).expect("the prompt after the definition");
+    exp_prompt(&mut p).expect("the prompt after the definition");
     p.send_line("Deep new down: 10000").expect("sent");
     std::thread::sleep(Duration::from_millis(1000));
     interrupt(&mut p);
     p.exp_string("Deep>>fib:").expect("the walkback shows the running method");
     p.exp_regex(r"\.\.\.and \d+ more frames").expect("a long walkback is cut short");
-    p.exp_string(PROMPT).expect("back at the prompt");
+    exp_prompt(&mut p).expect("back at the prompt");
     eval_number(&mut p, "Deep new fib: 10", 55);
     quit(p);
 }
@@ -317,14 +330,14 @@ fn ctrl_c_at_the_prompt_discards_the_input() {
     let mut p = start(&home);
     type_text(&mut p, "1000");
     p.send_control('c').expect("Ctrl-C sent");
-    p.exp_string(PROMPT).expect("a fresh prompt");
+    exp_prompt(&mut p).expect("a fresh prompt");
     // Had "1000" been kept, this would be 10003 + 4.
     eval_number(&mut p, "3 + 4", 7);
     // Also an unfinished input of several lines goes as a whole.
     type_text(&mut p, "(1000 +\r");
     type_text(&mut p, "2");
     p.send_control('c').expect("Ctrl-C sent");
-    p.exp_string(PROMPT).expect("a fresh prompt");
+    exp_prompt(&mut p).expect("a fresh prompt");
     eval_number(&mut p, "3 + 4", 7);
     quit(p);
 }
@@ -358,7 +371,7 @@ fn complete_and_run(p: &mut PtySession, text: &str, more: &str, expected: &str) 
     type_text(p, "\t");
     p.send_line(more).expect("the rest of the line sent");
     p.exp_string(expected).unwrap_or_else(|e| panic!("{text:?} completed and run shows {expected:?}: {e}"));
-    p.exp_string(PROMPT).expect("the prompt");
+    exp_prompt(p).expect("the prompt");
 }
 
 #[test]
@@ -383,7 +396,7 @@ fn tab_completes_names_selectors_and_commands() {
     type_text(&mut p, ":hel\t");
     p.exp_string(":help").expect("a meta-command is completed");
     p.send_control('c').expect("Ctrl-C sent");
-    p.exp_string(PROMPT).expect("a fresh prompt");
+    exp_prompt(&mut p).expect("a fresh prompt");
     quit(p);
 }
 
@@ -406,7 +419,7 @@ fn highlights_input_and_matches_brackets_on_a_terminal() {
     p.exp_string("\x1b[1;7m(").expect("the matching bracket marked");
     p.send_line("").expect("Enter sent");
     p.exp_regex("\n14\r?\n").expect("the value");
-    p.exp_string(PROMPT).expect("the prompt");
+    exp_prompt(&mut p).expect("the prompt");
     quit(p);
 }
 
@@ -418,7 +431,7 @@ fn no_color_turns_colour_off() {
     p.send_line("").expect("Enter sent");
     let (echo, _) = p.exp_regex("\n6\r?\n").expect("the value");
     assert!(!has_colour(&echo), "NO_COLOR is set but the input was coloured: {echo:?}");
-    p.exp_string(PROMPT).expect("the prompt");
+    exp_prompt(&mut p).expect("the prompt");
     quit(p);
     assert!(has_colour("x\x1b[1;7m(\x1b[0m"), "the check sees colour where there is some");
 }
@@ -442,7 +455,7 @@ fn history_is_kept_per_user_with_multi_line_entries_whole() {
     type_text(&mut p, "\x1b[A");
     type_text(&mut p, "\r");
     p.exp_regex("\n3\r?\n").expect("the recalled entry runs whole");
-    p.exp_string(PROMPT).expect("the prompt");
+    exp_prompt(&mut p).expect("the prompt");
     // Ctrl-R searches the history; Enter runs what it found. (Run as typed,
     // "12 fac" would be an error.)
     type_text(&mut p, "\x12");
@@ -450,7 +463,7 @@ fn history_is_kept_per_user_with_multi_line_entries_whole() {
     p.exp_string("12 factorial").expect("the search finds the entry");
     type_text(&mut p, "\r");
     p.exp_regex("\n479001600\r?\n").expect("the found entry runs");
-    p.exp_string(PROMPT).expect("the prompt");
+    exp_prompt(&mut p).expect("the prompt");
     quit(p);
 }
 
@@ -475,7 +488,7 @@ fn help_lists_the_meta_commands() {
     for command in [":quit", ":load", ":save", ":image", ":time", ":gc", ":source", ":browse", ":bt"] {
         p.exp_string(command).unwrap_or_else(|e| panic!(":help lists {command}: {e}"));
     }
-    p.exp_string(PROMPT).expect("the prompt");
+    exp_prompt(&mut p).expect("the prompt");
     quit(p);
 }
 
@@ -491,7 +504,7 @@ fn meta_commands_show_the_world() {
     .expect("writable");
     let mut p = start(&home);
     p.send_line(&format!(":load {}", source.display())).expect("sent");
-    p.exp_string(PROMPT).expect("the prompt after :load");
+    exp_prompt(&mut p).expect("the prompt after :load");
     eval_number(&mut p, "Loaded make answer", 42);
     eval(&mut p, ":load /nonexistent/file.st", "cannot read /nonexistent/file.st");
 
@@ -504,18 +517,18 @@ fn meta_commands_show_the_world() {
     p.exp_string("| a b |").expect("its instance variables");
     p.exp_string("\"answers\" answer").expect("its selectors by category");
     p.exp_string("\"instance creation\" make").expect("the class side");
-    p.exp_string(PROMPT).expect("the prompt");
+    exp_prompt(&mut p).expect("the prompt");
 
     p.send_line(":gc").expect("sent");
     p.exp_string("heap in use").expect("heap statistics");
     p.exp_string("collections so far").expect("collection counts");
-    p.exp_string(PROMPT).expect("the prompt");
+    exp_prompt(&mut p).expect("the prompt");
 
     p.send_line(":time 100 factorial printString size").expect("sent");
     p.exp_regex("\n158\r?\n").expect("the value");
     // (The pty's bytes are read one char each, so `µ` is two here.)
     p.exp_regex(r"-- [0-9.]+ \S*s\r?\n").expect("how long it took");
-    p.exp_string(PROMPT).expect("the prompt");
+    exp_prompt(&mut p).expect("the prompt");
 
     eval(&mut p, ":nosuchcommand", "no meta-command :nosuchcommand");
     quit(p);
@@ -531,7 +544,7 @@ fn save_writes_an_image_that_boots_into_the_repl_with_the_workspace() {
     // The built-in world has no file: a path is needed.
     eval(&mut p, ":save", ":save needs PATH");
     p.send_line("Object subclass: Kept [ answer [ ^'kept' ] ]").expect("sent");
-    p.exp_string(PROMPT).expect("the prompt after the definition");
+    exp_prompt(&mut p).expect("the prompt after the definition");
     eval_number(&mut p, "total := 6 * 7", 42);
     eval(&mut p, &format!(":save {shown}"), &format!("saved the world to {shown}"));
     // From now on the running image is that file.
