@@ -139,7 +139,7 @@ fn main() -> ExitCode {
     let outcome = match vm.resume() {
         Ok(true) => Ok(()),
         Ok(false) if cli.eval.is_none() && program.is_none() && std::io::stdin().is_terminal() => {
-            return repl::run(vm, repl::ReplOptions { quiet: cli.quiet });
+            return repl::run(vm, repl::ReplOptions { quiet: cli.quiet, image: image_path });
         }
         Ok(false) => run(&mut vm, &cli, program.as_deref()),
         Err(e) => Err(e),

@@ -40,11 +40,14 @@ pub const LAST_RESULT: &str = "it";
 /// gives up on it and quits.
 const UNANSWERED_INTERRUPTS_TO_QUIT: u32 = 3;
 
-/// Meta-commands: name, argument, what it does.
-pub const COMMANDS: [(&str, &str, &str); 8] = [
+/// Meta-commands: name, argument (in brackets when it may be left out),
+/// what it does.
+pub const COMMANDS: [(&str, &str, &str); 10] = [
     ("help", "", "list the meta-commands"),
     ("quit", "", "leave the REPL (so does Ctrl-D on an empty line)"),
     ("load", "FILE", "file in a source file"),
+    ("save", "[PATH]", "save the world, workspace variables included (default: the running image's file)"),
+    ("image", "", "show which image is running and how big it is"),
     ("time", "EXPR", "evaluate EXPR and show how long it took"),
     ("gc", "", "collect all garbage now and show heap statistics"),
     ("source", "Class>>selector", "show a method's source (`Class class>>sel` for the class side)"),
@@ -57,6 +60,9 @@ pub const COMMANDS: [(&str, &str, &str); 8] = [
 pub struct ReplOptions {
     /// No banner.
     pub quiet: bool,
+    /// The image file the world was booted from; `None` for the built-in
+    /// world.
+    pub image: Option<PathBuf>,
 }
 
 /// What the loop does after an input.
@@ -70,6 +76,12 @@ struct Session {
     interrupt: Arc<AtomicBool>,
     /// What the VM wrote to stderr during the last evaluation that failed.
     last_walkback: Option<String>,
+    /// The image file the world was booted from (`None`: the built-in world).
+    booted: Option<PathBuf>,
+    /// Where `:save` without a path writes: the booted file, or the file
+    /// of the last `:save`, which then is the running image (as in Pharo's
+    /// "save as").
+    image: Option<PathBuf>,
 }
 
 /// Runs the REPL on `vm` until `:quit`, Ctrl-D or `Smalltalk exit:`.
@@ -92,7 +104,8 @@ pub fn run(vm: Vm, options: ReplOptions) -> ExitCode {
     if !options.quiet {
         println!("Smalt {} — :help lists the commands, Ctrl-D quits", env!("CARGO_PKG_VERSION"));
     }
-    let mut session = Session { vm, interrupt, last_walkback: None };
+    let image = options.image.clone();
+    let mut session = Session { vm, interrupt, last_walkback: None, booted: options.image, image };
     loop {
         let input = match editor.readline(PROMPT) {
             Ok(input) => input,
@@ -130,6 +143,10 @@ fn make_editor(vm: Rc<RefCell<Vm>>, colour: bool) -> rustyline::Result<Editor<Re
         .auto_add_history(false)
         .completion_type(CompletionType::List)
         .color_mode(if colour { ColorMode::Enabled } else { ColorMode::Disabled })
+        // A pasted block of lines arrives as one input, not line by line.
+        // Each prompt then starts with the escape that turns it on, which
+        // tells a fresh prompt from a redraw (the pty tests rely on this).
+        .bracketed_paste(true)
         .build();
     let mut editor = Editor::with_config(config)?;
     editor.set_helper(Some(ReplHelper::new(vm, colour)));
@@ -238,7 +255,7 @@ impl Session {
                 return Flow::Continue;
             }
         };
-        let needs_arg = COMMANDS.iter().any(|(c, a, _)| *c == name && !a.is_empty());
+        let needs_arg = COMMANDS.iter().any(|(c, a, _)| *c == name && !a.is_empty() && !a.starts_with('['));
         if needs_arg && arg.is_empty() {
             let usage = COMMANDS.iter().find(|(c, _, _)| *c == name).map_or("", |(_, a, _)| a);
             eprintln!("smalt: :{name} needs {usage}, e.g. {}", example(name));
@@ -248,6 +265,8 @@ impl Session {
             "help" => print!("{}", help_text()),
             "quit" => return Flow::Quit(0),
             "load" => return self.load(arg),
+            "save" => self.save(arg),
+            "image" => self.show_image(),
             "time" => return self.evaluate(arg, true),
             "gc" => {
                 let (before, after) = self.vm.borrow_mut().collect_all_garbage();
@@ -303,6 +322,61 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Saves the world at top level, so that booting the file with nothing
+    /// else to run opens the REPL on it again.
+    fn save(&mut self, arg: &str) {
+        let path = match (arg.is_empty(), &self.image) {
+            (false, _) => expand_home(arg),
+            (true, Some(path)) => path.clone(),
+            (true, None) => {
+                eprintln!(
+                    "smalt: :save needs PATH: the running world is the built-in one, which has no file to save \
+                     over; e.g. {}",
+                    example("save")
+                );
+                return;
+            }
+        };
+        match self.vm.borrow_mut().save_image(&path, false) {
+            Ok(()) => {
+                println!("saved the world to {} ({})", path.display(), describe_file_size(&path));
+                self.image = Some(path);
+            }
+            Err(e) => eprintln!("smalt: {e}"),
+        }
+    }
+
+    fn show_image(&self) {
+        let describe = |image: &Option<PathBuf>| match image {
+            Some(path) => format!("{} ({})", path.display(), describe_file_size(path)),
+            None => format!(
+                "the built-in world ({}, inside the smalt executable)",
+                describe_bytes(crate::BUILT_IN_WORLD.len())
+            ),
+        };
+        println!("image: {}", describe(&self.image));
+        if self.image != self.booted {
+            println!("booted from: {}", describe(&self.booted));
+        }
+        let stats = self.vm.borrow().heap_stats();
+        println!(
+            "heap in use: {} (old space {}, nursery {})",
+            describe_bytes(stats.old_used + stats.eden_used + stats.survivor_used),
+            describe_bytes(stats.old_used),
+            describe_bytes(stats.eden_used + stats.survivor_used)
+        );
+    }
+}
+
+/// The size of a file, or why it cannot be told.
+fn describe_file_size(path: &std::path::Path) -> String {
+    match std::fs::metadata(path) {
+        Ok(meta) => describe_bytes(meta.len() as usize),
+        Err(e) => format!("size unknown: {e}"),
+    }
+}
+
 /// Reports what stopped an evaluation; the session goes on unless the code
 /// asked to exit.
 fn report(e: LoadError) -> Flow {
@@ -331,6 +405,7 @@ fn expand_home(path: &str) -> PathBuf {
 fn example(command: &str) -> &'static str {
     match command {
         "load" => ":load examples/dog.st",
+        "save" => ":save work.image",
         "time" => ":time 1000 factorial",
         "source" => ":source Integer>>factorial",
         "browse" => ":browse OrderedCollection",

@@ -1,7 +1,7 @@
 //! The line editor's helper: tab completion from the live world, syntax
 //! highlighting with bracket matching, and the Validator that keeps reading
-//! lines while the input is unfinished (decided by the compiler's
-//! `input_status`).
+//! lines while the input is unfinished (decided by the real lexer and
+//! parser: `is_unfinished_input`).
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -12,7 +12,7 @@ use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::Hinter;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
-use smalt_vm::introspect::{input_status, InputStatus};
+use smalt_vm::introspect::is_unfinished_input;
 use smalt_vm::Vm;
 
 use super::scan::{matching_bracket, scan, want_before, Kind, Want};
@@ -136,10 +136,7 @@ impl Validator for ReplHelper {
             return Ok(ValidationResult::Valid(None));
         }
         let source = input.trim_start().strip_prefix(":time").unwrap_or(input);
-        Ok(match input_status(source) {
-            InputStatus::Incomplete => ValidationResult::Incomplete,
-            _ => ValidationResult::Valid(None),
-        })
+        Ok(if is_unfinished_input(source) { ValidationResult::Incomplete } else { ValidationResult::Valid(None) })
     }
 }
 

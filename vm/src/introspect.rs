@@ -1,6 +1,7 @@
 //! What a development tool (the REPL) asks the running world: names for
 //! completion, the selectors a receiver understands, a method's source, a
-//! class's description, heap statistics, and setting a workspace variable.
+//! class's description, heap statistics, and setting a workspace variable;
+//! and, of text alone, whether an input is unfinished.
 //!
 //! Everything here reads the heap directly and runs no Smalltalk code, so
 //! nothing here reaches a safe point except [`Vm::collect_all_garbage`],
@@ -11,6 +12,7 @@ use std::collections::BTreeSet;
 pub use smalt_compiler::{input_status, InputStatus};
 
 use smalt_compiler::lexer::{lex, Tok};
+use smalt_compiler::Origin;
 
 use crate::heap::{HeapStats, Oop};
 use crate::interp::Vm;
@@ -274,6 +276,33 @@ impl Vm {
     }
 }
 
+/// Whether REPL input is unfinished, so that the next line continues it:
+/// the lexer finds an open string, comment or bracket, or a trailing keyword
+/// or operator ([`input_status`]); or the real parser (the one that will run
+/// the input) stops only at the end of the text, as in `| a b` or
+/// `coll add: 1;`. An error before the end is the user's to see at once.
+pub fn is_unfinished_input(source: &str) -> bool {
+    if input_status(source) == InputStatus::Incomplete {
+        return true;
+    }
+    let Ok(tokens) = lex(source) else {
+        return false;
+    };
+    let Some(last) = tokens.last() else {
+        return false;
+    };
+    // Where the text ends, as a diagnostic counts: 1-based line and column
+    // (in characters) just after the last token.
+    let before = &source[..last.end];
+    let line = 1 + before.matches('\n').count() as u32;
+    let column = 1 + before[before.rfind('\n').map_or(0, |i| i + 1)..].chars().count() as u32;
+    let origin = Origin { name: "input".into(), first_line: 1, first_column: 1 };
+    match smalt_compiler::parse_file(source, &origin) {
+        Ok(_) => false,
+        Err(diagnostics) => diagnostics.iter().all(|d| (d.line, d.column) >= (line, column)),
+    }
+}
+
 /// The class of a number literal as written (`3`, `-7`, `16r1F`, `1e6`,
 /// `3.14`, `3.14s2`, `100000000000000000000`). `1e6` is an Integer.
 fn number_class(text: &str) -> KnownClass {
@@ -297,6 +326,29 @@ fn number_class(text: &str) -> KnownClass {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn input_is_unfinished_while_more_text_could_complete_it() {
+        for unfinished in [
+            "3 +",
+            "(3 + 4",
+            "'open",
+            "\"open",
+            "#(1 2) inject: 0 into:",
+            "| a b",
+            "OrderedCollection new add: 1;",
+            "x := ",
+            "3 + 4. x :=",
+            "3 + \"a comment\"",
+            "Object subclass: Foo [\n    bar [ ^1 ]",
+            "Object subclass: Foo [ bar",
+        ] {
+            assert!(is_unfinished_input(unfinished), "{unfinished:?} is unfinished");
+        }
+        for finished in ["3 + 4", "| a b | a := 1", "3 ) 4", "x := 3 ) . y :=", "", "\"just a comment\"", "3 foo: ]"] {
+            assert!(!is_unfinished_input(finished), "{finished:?} is finished (or wrong)");
+        }
+    }
 
     #[test]
     fn number_literals_have_their_classes() {
