@@ -144,6 +144,8 @@ fn main() -> ExitCode {
         Ok(false) => run(&mut vm, &cli, program.as_deref()),
         Err(e) => Err(e),
     };
+    // Processes the program left ready, or waiting on a timer, run on.
+    let outcome = outcome.and_then(|()| vm.run_other_processes().map_err(LoadError::from));
     vm.flush_stdout();
     let outcome = outcome.and_then(|()| match &cli.save {
         Some(out) => vm.save_world(out, true),
@@ -170,11 +172,12 @@ fn run_bundled(app: &bundle::Bundled) -> ExitCode {
     let outcome = match vm.resume() {
         Ok(true) => Ok(()),
         Ok(false) if std::io::stdin().is_terminal() => {
-            return repl::run(vm, repl::ReplOptions { quiet: false });
+            return repl::run(vm, repl::ReplOptions { quiet: false, image: None });
         }
         Ok(false) => run_stdin(&mut vm),
         Err(e) => Err(e),
     };
+    let outcome = outcome.and_then(|()| vm.run_other_processes().map_err(LoadError::from));
     vm.flush_stdout();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -316,7 +319,7 @@ fn usage(message: String) -> LoadError {
 
 fn report(e: LoadError) -> ExitCode {
     match e {
-        LoadError::Halt(Halt::Unhandled) => ExitCode::from(1),
+        LoadError::Halt(Halt::Unhandled | Halt::Deadlock) => ExitCode::from(1),
         LoadError::Halt(Halt::Exit(status)) => ExitCode::from(status as u8),
         LoadError::Halt(Halt::Interrupted) => ExitCode::from(130),
         LoadError::Halt(Halt::Vm(e)) => {

@@ -85,7 +85,10 @@ struct Session {
 }
 
 /// Runs the REPL on `vm` until `:quit`, Ctrl-D or `Smalltalk exit:`.
-pub fn run(vm: Vm, options: ReplOptions) -> ExitCode {
+pub fn run(mut vm: Vm, options: ReplOptions) -> ExitCode {
+    // Background processes run after each evaluation while they are
+    // ready; one that waits on a Delay goes on at a later evaluation.
+    vm.drain_waits_for_timers = false;
     let interrupt = vm.interrupt_handle();
     install_interrupt_handler(Arc::clone(&interrupt));
     let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
@@ -212,6 +215,17 @@ impl Session {
             vm.set_workspace_variable(LAST_RESULT, value).map_err(Halt::from)?;
             Ok(Some(vm.print_string(value)?))
         });
+        // What the evaluation made ready runs now, after its value is shown.
+        let (outcome, stderr) = match outcome {
+            Ok(shown) => {
+                if let Some(text) = &shown {
+                    vm.write_stdout(format!("{text}\n").as_bytes());
+                }
+                let (ran, more) = capture::capture_stderr(|| vm.run_other_processes());
+                (ran.map(|()| None::<String>).map_err(LoadError::from), stderr + &more)
+            }
+            Err(e) => (Err(e), stderr),
+        };
         let elapsed = started.elapsed();
         vm.flush_stdout();
         let flow = match outcome {
@@ -222,7 +236,7 @@ impl Session {
                 Flow::Continue
             }
             Err(e) => {
-                if matches!(e, LoadError::Halt(Halt::Unhandled | Halt::Interrupted)) {
+                if matches!(e, LoadError::Halt(Halt::Unhandled | Halt::Interrupted | Halt::Deadlock)) {
                     self.last_walkback = Some(stderr);
                 }
                 report(e)
@@ -313,7 +327,7 @@ impl Session {
         match outcome {
             Ok(()) => Flow::Continue,
             Err(e) => {
-                if matches!(e, LoadError::Halt(Halt::Unhandled | Halt::Interrupted)) {
+                if matches!(e, LoadError::Halt(Halt::Unhandled | Halt::Interrupted | Halt::Deadlock)) {
                     self.last_walkback = Some(stderr);
                 }
                 report(e)
@@ -382,7 +396,7 @@ fn describe_file_size(path: &std::path::Path) -> String {
 fn report(e: LoadError) -> Flow {
     match e {
         // The VM has written the exception (or "Interrupted") and a walkback.
-        LoadError::Halt(Halt::Unhandled | Halt::Interrupted) => Flow::Continue,
+        LoadError::Halt(Halt::Unhandled | Halt::Interrupted | Halt::Deadlock) => Flow::Continue,
         LoadError::Halt(Halt::Exit(status)) => Flow::Quit(status.clamp(0, 255) as u8),
         LoadError::Halt(Halt::Vm(e)) => {
             eprintln!("smalt: {e}");

@@ -62,7 +62,7 @@ fn string_literal(text: &str) -> String {
 fn stopped(what: &str, e: LoadError) -> ExitCode {
     match e {
         // The walkback is already on stderr.
-        LoadError::Halt(Halt::Unhandled) => eprintln!("smalt test: {what}"),
+        LoadError::Halt(Halt::Unhandled | Halt::Deadlock) => eprintln!("smalt test: {what}"),
         LoadError::Halt(Halt::Exit(status)) => {
             eprintln!("smalt test: {what}: the code asked to exit with status {status}");
             return ExitCode::from(if status == 0 { EXIT_FAILED } else { status as u8 });

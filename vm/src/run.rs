@@ -63,6 +63,7 @@ impl fmt::Display for LoadError {
             LoadError::Halt(Halt::Exit(status)) => write!(f, "exited with status {status}"),
             LoadError::Halt(Halt::Vm(e)) => write!(f, "{e}"),
             LoadError::Halt(Halt::Interrupted) => write!(f, "interrupted"),
+            LoadError::Halt(Halt::Deadlock) => write!(f, "deadlock: every process waits"),
             LoadError::Image(e) => write!(f, "{e}"),
         }
     }
@@ -129,6 +130,7 @@ impl Vm {
     /// Runs Smalltalk code, so collects.
     pub fn resume(&mut self) -> Result<bool, LoadError> {
         let nil = self.mem.nil();
+        self.timers_from_heap();
         let ctx = self.mem.special_object(special::ACTIVE_CONTEXT);
         let resumed = ctx != nil;
         // The start-up list first; the saved process waits in the special
@@ -142,10 +144,16 @@ impl Vm {
             self.load_context(ctx);
             self.recount_depth();
             self.depth_limit = self.options.max_depth;
+            // The process that saved goes on; the evaluation it belongs to
+            // is the main process's, which may be another.
+            let main = self.main_process();
+            self.owners.push(main);
             let result = self.interpret();
+            self.owners.pop();
             self.ctx = nil;
             self.depth = 0;
             if let Err(halt) = result {
+                self.recover_main_process();
                 self.mem.set_special_object(special::PROGRAM, nil);
                 return Err(halt.into());
             }
@@ -174,7 +182,9 @@ impl Vm {
         let smalltalk = self.mem.special_object(special::SMALLTALK);
         let flag = if quitting { self.mem.true_object() } else { self.mem.false_object() };
         self.send_message(smalltalk, "processShutDown:", &[flag])?;
+        self.timers_to_heap()?;
         let saved = self.save_image(path, false);
+        self.mem.set_special_object(special::TIMERS, self.mem.nil());
         if !quitting {
             let smalltalk = self.mem.special_object(special::SMALLTALK);
             let false_object = self.mem.false_object();
@@ -316,7 +326,13 @@ impl Vm {
         self.load_context(ctx);
         self.depth = 1;
         self.depth_limit = self.options.max_depth;
+        let owner = self.active_process();
+        self.owners.push(owner);
         let result = self.interpret();
+        self.owners.pop();
+        if result.is_err() && !outer {
+            self.recover_main_process();
+        }
         if outer {
             let c = self.suspended.pop().unwrap_or(nil);
             self.load_context(c);

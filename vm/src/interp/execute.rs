@@ -138,7 +138,9 @@ impl Vm {
                 Opcode::ReturnTop => {
                     let value = self.pop();
                     if let Returned::Finished(v) = self.return_from_method(value)? {
-                        return Ok(v);
+                        if let Some(v) = self.bottom_returned(v)? {
+                            return Ok(v);
+                        }
                     }
                 }
                 Opcode::ReturnReceiver | Opcode::ReturnNil | Opcode::ReturnTrue | Opcode::ReturnFalse => {
@@ -149,13 +151,17 @@ impl Vm {
                         _ => crate::heap::FALSE,
                     };
                     if let Returned::Finished(v) = self.return_from_method(value)? {
-                        return Ok(v);
+                        if let Some(v) = self.bottom_returned(v)? {
+                            return Ok(v);
+                        }
                     }
                 }
                 Opcode::BlockReturn => {
                     let value = self.pop();
                     if let Returned::Finished(v) = self.return_to_sender(value)? {
-                        return Ok(v);
+                        if let Some(v) = self.bottom_returned(v)? {
+                            return Ok(v);
+                        }
                     }
                 }
                 Opcode::Jump => {

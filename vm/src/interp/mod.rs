@@ -12,6 +12,7 @@
 
 mod execute;
 mod frame;
+mod process;
 mod returns;
 mod send;
 mod walkback;
@@ -38,6 +39,10 @@ pub enum Halt {
     Vm(VmError),
     /// The interrupt flag was set (Ctrl-C); the walkback was written to stderr.
     Interrupted,
+    /// The process running the evaluation waits (or is suspended) and no
+    /// other process or timer can ever wake it; the walkback of where it
+    /// waits was written to stderr.
+    Deadlock,
 }
 
 impl From<VmError> for Halt {
@@ -102,6 +107,16 @@ pub struct Vm {
     pub(crate) cache: MethodCache,
     /// Contexts of evaluations suspended under a nested one (fileIn). GC roots.
     pub(crate) suspended: Vec<Oop>,
+    /// The owner process of each evaluation running, innermost last (see
+    /// `process`). GC roots.
+    pub(crate) owners: Vec<Oop>,
+    /// Pending timers. Their Semaphores are GC roots.
+    pub(crate) timers: Vec<process::Timer>,
+    /// Safe points left until the clock is read for the timers.
+    pub(crate) timer_countdown: u32,
+    /// Whether the processes left when a program ends are waited for while
+    /// only a timer can wake them (a script), or not (the REPL).
+    pub drain_waits_for_timers: bool,
     /// A number new in every process that runs a world (`Smalltalk
     /// sessionId`): a handle to something outside the heap records it, and
     /// after an image is booted elsewhere it no longer matches.
@@ -118,13 +133,18 @@ pub struct Vm {
 struct VmRoots<'a> {
     special: &'a mut Oop,
     suspended: &'a mut Vec<Oop>,
+    owners: &'a mut Vec<Oop>,
+    timers: &'a mut Vec<process::Timer>,
 }
 
 impl Roots for VmRoots<'_> {
     fn visit(&mut self, visitor: &mut dyn FnMut(&mut Oop)) {
         visitor(self.special);
-        for oop in self.suspended.iter_mut() {
+        for oop in self.suspended.iter_mut().chain(self.owners.iter_mut()) {
             visitor(oop);
+        }
+        for timer in self.timers.iter_mut() {
+            visitor(&mut timer.semaphore);
         }
     }
 }
@@ -153,6 +173,10 @@ impl Vm {
             depth_limit,
             cache: MethodCache::new(),
             suspended: Vec::new(),
+            owners: Vec::new(),
+            timers: Vec::new(),
+            timer_countdown: process::TIMER_CHECK_INTERVAL,
+            drain_waits_for_timers: true,
             session_id: new_session_id(),
             options,
             clock_start: std::time::Instant::now(),
@@ -167,7 +191,12 @@ impl Vm {
     /// Moves objects: every Oop held in a Rust local is stale afterwards.
     pub(crate) fn collect_garbage(&mut self) {
         self.before_gc();
-        let mut roots = VmRoots { special: &mut self.mem.special, suspended: &mut self.suspended };
+        let mut roots = VmRoots {
+            special: &mut self.mem.special,
+            suspended: &mut self.suspended,
+            owners: &mut self.owners,
+            timers: &mut self.timers,
+        };
         self.mem.heap.collect(&mut roots);
         self.after_gc();
     }
@@ -178,7 +207,12 @@ impl Vm {
     /// Moves objects, as [`Vm::collect_garbage`].
     pub(crate) fn full_garbage_collect(&mut self) {
         self.before_gc();
-        let mut roots = VmRoots { special: &mut self.mem.special, suspended: &mut self.suspended };
+        let mut roots = VmRoots {
+            special: &mut self.mem.special,
+            suspended: &mut self.suspended,
+            owners: &mut self.owners,
+            timers: &mut self.timers,
+        };
         self.mem.heap.full_collect(&mut roots);
         self.after_gc();
     }
@@ -190,7 +224,12 @@ impl Vm {
         }
         let pairs = std::mem::take(&mut self.mem.pending_forwards);
         self.before_gc();
-        let mut roots = VmRoots { special: &mut self.mem.special, suspended: &mut self.suspended };
+        let mut roots = VmRoots {
+            special: &mut self.mem.special,
+            suspended: &mut self.suspended,
+            owners: &mut self.owners,
+            timers: &mut self.timers,
+        };
         self.mem.heap.forward_references(&mut roots, &pairs);
         self.after_gc();
     }

@@ -190,6 +190,13 @@ impl Vm {
         if self.mem.heap.needs_collection() {
             self.collect_garbage();
         }
+        if !self.timers.is_empty() {
+            self.timer_countdown -= 1;
+            if self.timer_countdown == 0 {
+                self.timer_countdown = super::process::TIMER_CHECK_INTERVAL;
+                self.fire_due_timers()?;
+            }
+        }
         if self.interrupt.load(std::sync::atomic::Ordering::Relaxed) && self.take_interrupt() {
             self.flush_stdout();
             self.write_walkback_to_stderr("Interrupted");
@@ -239,7 +246,7 @@ impl Vm {
     }
 
     /// A context big enough for the block's temps and stack.
-    fn new_block_context(&mut self, closure_oop: Oop) -> Result<Oop, Halt> {
+    pub(crate) fn new_block_context(&mut self, closure_oop: Oop) -> Result<Oop, Halt> {
         let header = self.code_header(self.mem.heap.fetch(closure_oop, closure::COMPILED_BLOCK));
         let frame = code::num_temps(header) + code::max_stack(header);
         Ok(self.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + frame)?)

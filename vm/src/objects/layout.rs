@@ -345,5 +345,50 @@ pub mod special {
     /// it goes on with the rest after the saving statement: nil, or an Array
     /// `{source. fileName. indexOfNextItem}`.
     pub const PROGRAM: usize = 17;
-    pub const COUNT: usize = 18;
+    /// The ProcessorScheduler (the global `Processor`), once the library
+    /// has made it; nil before.
+    pub const PROCESSOR: usize = 18;
+    /// Only in a saved image: the timers pending at the save, an Array
+    /// `{semaphore. millisecondsLeft. ...}`, re-armed when it is booted.
+    pub const TIMERS: usize = 19;
+    pub const COUNT: usize = 20;
+}
+
+/// A Process (a Link): the chain of its contexts while it is not running,
+/// its priority (1..=`scheduler::PRIORITIES`), and the list it is in: a
+/// run queue of the scheduler when ready, a Semaphore when waiting, nil
+/// when suspended or running, the scheduler itself when parked (see
+/// `interp::process`).
+pub mod process {
+    pub const NEXT_LINK: usize = 0;
+    pub const SUSPENDED_CONTEXT: usize = 1;
+    pub const PRIORITY: usize = 2;
+    pub const MY_LIST: usize = 3;
+    pub const NAME: usize = 4;
+    pub const IVARS: [&str; 5] = ["nextLink", "suspendedContext", "priority", "myList", "name"];
+}
+
+/// A LinkedList: its first and last Link.
+pub mod linked_list {
+    pub const FIRST_LINK: usize = 0;
+    pub const LAST_LINK: usize = 1;
+}
+
+/// A Semaphore: a LinkedList of waiting Processes and a count of the
+/// signals nobody waited for.
+pub mod semaphore {
+    pub const EXCESS_SIGNALS: usize = 2;
+    pub const IVARS: [&str; 3] = ["firstLink", "lastLink", "excessSignals"];
+}
+
+/// The ProcessorScheduler: an Array of run queues (LinkedLists), one per
+/// priority, the running process, and the process that runs top-level
+/// statements.
+pub mod scheduler {
+    pub const RUN_QUEUES: usize = 0;
+    pub const ACTIVE_PROCESS: usize = 1;
+    pub const MAIN_PROCESS: usize = 2;
+    pub const IVARS: [&str; 3] = ["quiescentProcessLists", "activeProcess", "mainProcess"];
+    /// Priorities run from 1 to this.
+    pub const PRIORITIES: usize = 80;
 }

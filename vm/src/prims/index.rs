@@ -274,6 +274,41 @@ pub enum Primitive {
     /// running a world, for telling a handle opened before an image save
     /// from one opened after the image was booted.
     SessionId = 231,
+
+    // Processes (stdlib/130-Process.st). The ones that switch processes
+    // answer before the switch.
+    /// `ProcessorScheduler>>primInstall`: the receiver becomes the VM's
+    /// scheduler. Fails unless it has a run queue per priority and its
+    /// active process is its main process.
+    ProcessorInstall = 300,
+    /// `Process>>resume`: a suspended process becomes ready; it runs at
+    /// once if it outranks the running one. Fails unless it is suspended.
+    ProcessResume = 301,
+    /// `Process>>suspend`: the process stops until resumed. Answers the
+    /// list it was taken off (nil for the running process). Fails for a
+    /// process already suspended or terminated.
+    ProcessSuspend = 302,
+    /// `Process>>priority: n` (1..=80); a ready process moves to that run
+    /// queue, and whoever outranks the running process runs at once.
+    ProcessSetPriority = 303,
+    /// `Processor yield`: the running process goes behind the other ready
+    /// processes of its priority.
+    ProcessorYield = 304,
+    /// `Processor terminateActive`: the running process ends (its unwind
+    /// blocks must have run) and the next runs.
+    ProcessorTerminateActive = 305,
+    /// `Processor signal: aSemaphore afterMilliseconds: n`: arms a timer.
+    ProcessorSignalAfterMilliseconds = 306,
+    /// `Processor cancelTimersFor: aSemaphore`: disarms its timers.
+    ProcessorCancelTimers = 307,
+    /// `Semaphore>>signal`: the first waiting process becomes ready (and
+    /// runs at once if it outranks the running one), or the signal is kept.
+    SemaphoreSignal = 308,
+    /// `Semaphore>>wait`: takes a kept signal, or the running process waits.
+    SemaphoreWait = 309,
+    /// `BlockClosure>>asContext`: a context, with no sender, that evaluates
+    /// the receiver (a block without arguments).
+    BlockAsContext = 310,
 }
 
 impl Primitive {
@@ -417,6 +452,17 @@ impl Primitive {
             220 => P::DeclareGlobal,
             230 => P::SaveImage,
             231 => P::SessionId,
+            300 => P::ProcessorInstall,
+            301 => P::ProcessResume,
+            302 => P::ProcessSuspend,
+            303 => P::ProcessSetPriority,
+            304 => P::ProcessorYield,
+            305 => P::ProcessorTerminateActive,
+            306 => P::ProcessorSignalAfterMilliseconds,
+            307 => P::ProcessorCancelTimers,
+            308 => P::SemaphoreSignal,
+            309 => P::SemaphoreWait,
+            310 => P::BlockAsContext,
             _ => return None,
         })
     }
@@ -435,6 +481,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 136);
+        assert_eq!(seen, 147);
     }
 }

@@ -13,6 +13,7 @@ pub mod index;
 pub mod integer;
 pub mod number_text;
 pub mod object;
+pub mod process;
 pub mod string;
 pub mod system;
 
@@ -218,5 +219,16 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::DeclareGlobal
         | P::SaveImage
         | P::SessionId => system::system(vm, prim, argc),
+        P::ProcessorInstall
+        | P::ProcessResume
+        | P::ProcessSuspend
+        | P::ProcessSetPriority
+        | P::ProcessorYield
+        | P::ProcessorTerminateActive
+        | P::ProcessorSignalAfterMilliseconds
+        | P::ProcessorCancelTimers
+        | P::SemaphoreSignal
+        | P::SemaphoreWait
+        | P::BlockAsContext => process::process(vm, prim, argc),
     }
 }

@@ -35,6 +35,11 @@ pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
         }
         P::Abort => {
             vm.flush_stdout();
+            if vm.active_process() != vm.owner() {
+                // An unhandled error ends only the process it happened in.
+                vm.terminate_active()?;
+                return Ok(());
+            }
             Err(PrimError::Halt(Halt::Unhandled))
         }
         P::Exit => {
@@ -169,7 +174,10 @@ pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             // The resumed process finds `true` as the answer; this one `false`.
             vm.pop_n(argc + 1);
             vm.push(vm.mem.true_object());
-            let answer_now = match vm.save_image(std::path::Path::new(&path), true) {
+            vm.timers_to_heap()?;
+            let saved = vm.save_image(std::path::Path::new(&path), true);
+            vm.mem.set_special_object(crate::objects::layout::special::TIMERS, vm.mem.nil());
+            let answer_now = match saved {
                 Ok(()) => vm.mem.false_object(),
                 Err(e) => vm.mem.new_string(&e.to_string())?,
             };
