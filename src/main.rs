@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 mod bundle;
 mod repl;
+mod signals;
 mod test_runner;
 
 use clap::{Parser, Subcommand};
@@ -133,6 +134,7 @@ fn main() -> ExitCode {
         }
     };
 
+    signals::install(&vm);
     // An image saved mid-program goes on with that program; otherwise the
     // command line says what to run, and a terminal with nothing to run
     // gets the REPL.
@@ -151,8 +153,20 @@ fn main() -> ExitCode {
         Some(out) => vm.save_world(out, true),
         None => Ok(()),
     });
+    finish(&mut vm, outcome)
+}
+
+/// The exit status for how a program ended; after SIGTERM the shut-down
+/// list runs first.
+fn finish(vm: &mut Vm, outcome: Result<(), LoadError>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        Err(LoadError::Halt(Halt::Terminated)) => {
+            if let Err(e) = vm.shut_down() {
+                eprintln!("smalt: the shut-down list failed: {e}");
+            }
+            ExitCode::from(signals::EXIT_TERMINATED)
+        }
         Err(e) => report(e),
     }
 }
@@ -169,6 +183,7 @@ fn run_bundled(app: &bundle::Bundled) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    signals::install(&vm);
     let outcome = match vm.resume() {
         Ok(true) => Ok(()),
         Ok(false) if std::io::stdin().is_terminal() => {
@@ -179,10 +194,7 @@ fn run_bundled(app: &bundle::Bundled) -> ExitCode {
     };
     let outcome = outcome.and_then(|()| vm.run_other_processes().map_err(LoadError::from));
     vm.flush_stdout();
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => report(e),
-    }
+    finish(&mut vm, outcome)
 }
 
 fn make_bundle(image: &Path, output: &Path) -> ExitCode {
@@ -287,7 +299,10 @@ fn info(file: &Path) -> ExitCode {
 fn run_tests(files: &[PathBuf], max_depth: usize) -> ExitCode {
     let options = VmOptions { max_depth, ..VmOptions::default() };
     match Vm::boot_image_bytes(BUILT_IN_WORLD, "the built-in world", options) {
-        Ok(mut vm) => test_runner::run(&mut vm, files),
+        Ok(mut vm) => {
+            signals::install(&vm);
+            test_runner::run(&mut vm, files)
+        }
         Err(e) => image_failure(e),
     }
 }
@@ -321,7 +336,8 @@ fn report(e: LoadError) -> ExitCode {
     match e {
         LoadError::Halt(Halt::Unhandled | Halt::Deadlock) => ExitCode::from(1),
         LoadError::Halt(Halt::Exit(status)) => ExitCode::from(status as u8),
-        LoadError::Halt(Halt::Interrupted) => ExitCode::from(130),
+        LoadError::Halt(Halt::Interrupted) => ExitCode::from(signals::EXIT_INTERRUPTED),
+        LoadError::Halt(Halt::Terminated) => ExitCode::from(signals::EXIT_TERMINATED),
         LoadError::Halt(Halt::Vm(e)) => {
             eprintln!("smalt: {e}");
             ExitCode::from(EXIT_VM_FAILURE)

@@ -36,10 +36,6 @@ const PROMPT: &str = "st> ";
 /// The workspace variable that holds the last value shown.
 pub const LAST_RESULT: &str = "it";
 
-/// Ctrl-C presses the running code has not answered after which the REPL
-/// gives up on it and quits.
-const UNANSWERED_INTERRUPTS_TO_QUIT: u32 = 3;
-
 /// Meta-commands: name, argument (in brackets when it may be left out),
 /// what it does.
 pub const COMMANDS: [(&str, &str, &str); 10] = [
@@ -74,6 +70,8 @@ enum Flow {
 struct Session {
     vm: Rc<RefCell<Vm>>,
     interrupt: Arc<AtomicBool>,
+    /// Set on SIGTERM.
+    terminated: Arc<AtomicBool>,
     /// What the VM wrote to stderr during the last evaluation that failed.
     last_walkback: Option<String>,
     /// The image file the world was booted from (`None`: the built-in world).
@@ -90,7 +88,7 @@ pub fn run(mut vm: Vm, options: ReplOptions) -> ExitCode {
     // ready; one that waits on a Delay goes on at a later evaluation.
     vm.drain_waits_for_timers = false;
     let interrupt = vm.interrupt_handle();
-    install_interrupt_handler(Arc::clone(&interrupt));
+    let terminated = vm.terminate_handle();
     let colour = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
     let vm = Rc::new(RefCell::new(vm));
     let mut editor = match make_editor(Rc::clone(&vm), colour) {
@@ -108,7 +106,7 @@ pub fn run(mut vm: Vm, options: ReplOptions) -> ExitCode {
         println!("Smalt {} — :help lists the commands, Ctrl-D quits", env!("CARGO_PKG_VERSION"));
     }
     let image = options.image.clone();
-    let mut session = Session { vm, interrupt, last_walkback: None, booted: options.image, image };
+    let mut session = Session { vm, interrupt, terminated, last_walkback: None, booted: options.image, image };
     loop {
         let input = match editor.readline(PROMPT) {
             Ok(input) => input,
@@ -133,7 +131,15 @@ pub fn run(mut vm: Vm, options: ReplOptions) -> ExitCode {
         }
         match session.handle(&input) {
             Flow::Continue => {}
-            Flow::Quit(status) => return ExitCode::from(status),
+            Flow::Quit(status) => {
+                if session.terminated.load(Ordering::SeqCst) {
+                    // SIGTERM: the shut-down list runs before the REPL ends.
+                    if let Err(e) = session.vm.borrow_mut().shut_down() {
+                        eprintln!("smalt: the shut-down list failed: {e}");
+                    }
+                }
+                return ExitCode::from(status);
+            }
         }
     }
 }
@@ -169,27 +175,6 @@ fn history_path() -> Option<PathBuf> {
         Some(state.join("smalt").join("history"))
     } else {
         Some(home.join(".smalt_history"))
-    }
-}
-
-/// Ctrl-C while code runs sets the VM's interrupt flag; the code stops at
-/// its next safe point. If it does not (a primitive that never reaches a
-/// check), the third unanswered Ctrl-C quits.
-fn install_interrupt_handler(flag: Arc<AtomicBool>) {
-    let mut unanswered = 0;
-    let result = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            unanswered += 1;
-            if unanswered + 1 >= UNANSWERED_INTERRUPTS_TO_QUIT {
-                let _ = writeln!(std::io::stderr(), "\nsmalt: the running code does not answer Ctrl-C; quitting");
-                std::process::exit(130);
-            }
-        } else {
-            unanswered = 0;
-        }
-    });
-    if let Err(e) = result {
-        eprintln!("smalt: Ctrl-C will not interrupt running code: {e}");
     }
 }
 
@@ -398,6 +383,7 @@ fn report(e: LoadError) -> Flow {
         // The VM has written the exception (or "Interrupted") and a walkback.
         LoadError::Halt(Halt::Unhandled | Halt::Interrupted | Halt::Deadlock) => Flow::Continue,
         LoadError::Halt(Halt::Exit(status)) => Flow::Quit(status.clamp(0, 255) as u8),
+        LoadError::Halt(Halt::Terminated) => Flow::Quit(crate::signals::EXIT_TERMINATED),
         LoadError::Halt(Halt::Vm(e)) => {
             eprintln!("smalt: {e}");
             Flow::Continue

@@ -69,7 +69,11 @@ fn stopped(what: &str, e: LoadError) -> ExitCode {
         }
         LoadError::Halt(Halt::Interrupted) => {
             eprintln!("smalt test: interrupted");
-            return ExitCode::from(130);
+            return ExitCode::from(crate::signals::EXIT_INTERRUPTED);
+        }
+        LoadError::Halt(Halt::Terminated) => {
+            eprintln!("smalt test: terminated");
+            return ExitCode::from(crate::signals::EXIT_TERMINATED);
         }
         other => eprintln!("{other}\nsmalt test: {what}"),
     }

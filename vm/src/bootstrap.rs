@@ -14,13 +14,14 @@ use crate::VmError;
 include!(concat!(env!("OUT_DIR"), "/stdlib_files.rs"));
 
 /// Selectors the VM sends on its own, by special-objects index.
-const VM_SELECTORS: [(usize, &str); 6] = [
+const VM_SELECTORS: [(usize, &str); 7] = [
     (special::SELECTOR_DOES_NOT_UNDERSTAND, "doesNotUnderstand:"),
     (special::SELECTOR_MUST_BE_BOOLEAN, "mustBeBoolean"),
     (special::SELECTOR_CANNOT_RETURN, "cannotReturn:"),
     (special::SELECTOR_ABOUT_TO_RETURN, "aboutToReturn:through:"),
     (special::SELECTOR_RECURSION_TOO_DEEP, "recursionTooDeep"),
     (special::SELECTOR_OUT_OF_MEMORY, "outOfMemory"),
+    (special::SELECTOR_USER_INTERRUPT, "userInterrupt"),
 ];
 
 impl Vm {

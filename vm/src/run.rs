@@ -64,6 +64,7 @@ impl fmt::Display for LoadError {
             LoadError::Halt(Halt::Vm(e)) => write!(f, "{e}"),
             LoadError::Halt(Halt::Interrupted) => write!(f, "interrupted"),
             LoadError::Halt(Halt::Deadlock) => write!(f, "deadlock: every process waits"),
+            LoadError::Halt(Halt::Terminated) => write!(f, "terminated (SIGTERM)"),
             LoadError::Image(e) => write!(f, "{e}"),
         }
     }
@@ -191,6 +192,19 @@ impl Vm {
             self.send_message(smalltalk, "processStartUp:", &[false_object])?;
         }
         saved.map_err(LoadError::Image)
+    }
+
+    /// Tells the shut-down list that the program is ending, as after
+    /// SIGTERM.
+    ///
+    /// # GC
+    /// Runs Smalltalk code, so collects.
+    pub fn shut_down(&mut self) -> Result<(), LoadError> {
+        let smalltalk = self.mem.special_object(special::SMALLTALK);
+        let true_object = self.mem.true_object();
+        self.send_message(smalltalk, "processShutDown:", &[true_object])?;
+        self.flush_stdout();
+        Ok(())
     }
 
     /// Runs source as the REPL reads it: statements and class definitions in

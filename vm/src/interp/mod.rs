@@ -37,8 +37,11 @@ pub enum Halt {
     Exit(i32),
     /// A failure of the VM itself.
     Vm(VmError),
-    /// The interrupt flag was set (Ctrl-C); the walkback was written to stderr.
+    /// Ctrl-C raised a UserInterrupt nobody handled; its walkback was
+    /// written to stderr.
     Interrupted,
+    /// SIGTERM: the program is to run its shut-down list and end.
+    Terminated,
     /// The process running the evaluation waits (or is suspended) and no
     /// other process or timer can ever wake it; the walkback of where it
     /// waits was written to stderr.
@@ -128,6 +131,8 @@ pub struct Vm {
     /// Set from another thread (a signal handler) to interrupt the running
     /// code at its next safe point.
     pub(crate) interrupt: Arc<AtomicBool>,
+    /// Set with `interrupt` when the interruption is SIGTERM.
+    pub(crate) terminate: Arc<AtomicBool>,
 }
 
 struct VmRoots<'a> {
@@ -182,6 +187,7 @@ impl Vm {
             clock_start: std::time::Instant::now(),
             stdout: io::BufWriter::with_capacity(1 << 16, io::stdout()),
             interrupt: Arc::new(AtomicBool::new(false)),
+            terminate: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -258,6 +264,12 @@ impl Vm {
     /// running evaluation at its next safe point with [`Halt::Interrupted`].
     pub fn interrupt_handle(&self) -> Arc<AtomicBool> {
         Arc::clone(&self.interrupt)
+    }
+
+    /// A flag that, set together with the interrupt flag (on SIGTERM),
+    /// stops the program at its next safe point with [`Halt::Terminated`].
+    pub fn terminate_handle(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.terminate)
     }
 
     /// Whether an interrupt is pending; clears it.

@@ -280,6 +280,10 @@ impl Vm {
             let parked = owner != nil && self.mem.heap.fetch(owner, process::MY_LIST) == self.processor();
             if !self.timers.is_empty() && (!parked || self.drain_waits_for_timers) {
                 self.sleep_until_next_timer()?;
+                if self.ctx != nil {
+                    // An interrupt woke the owner.
+                    return Ok(());
+                }
                 continue;
             }
             return self.nothing_can_run();
@@ -507,11 +511,58 @@ impl Vm {
             std::thread::park_timeout(Duration::from_millis(first - now).min(LONGEST_SLEEP));
         }
         if self.interrupt.load(std::sync::atomic::Ordering::Relaxed) && self.take_interrupt() {
-            self.flush_stdout();
-            let _ = std::io::Write::write_all(&mut std::io::stderr(), b"Interrupted\n");
-            return Err(Halt::Interrupted);
+            return self.interrupted();
         }
         self.fire_due_timers()
+    }
+
+    /// Ctrl-C or SIGTERM, seen at a safe point or while no process runs.
+    /// SIGTERM ends the evaluation. Ctrl-C sends `userInterrupt` to the
+    /// running context, which signals a UserInterrupt there; while no
+    /// process runs, the owner of the evaluation gets it where it waits.
+    pub(crate) fn interrupted(&mut self) -> Result<(), Halt> {
+        self.flush_stdout();
+        if self.terminate.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(Halt::Terminated);
+        }
+        let nil = self.mem.nil();
+        if self.ctx == nil {
+            let owner = self.owner();
+            let woken = owner != nil && {
+                self.unlist(owner);
+                self.load_process(owner)
+            };
+            if !woken {
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), b"Interrupted\n");
+                return Err(Halt::Interrupted);
+            }
+        }
+        if self.processor() == nil {
+            // The library is still being built: no UserInterrupt yet.
+            self.write_walkback_to_stderr("Interrupted");
+            return Err(Halt::Interrupted);
+        }
+        self.save_registers();
+        let ctx = self.ctx;
+        self.vm_send(special::SELECTOR_USER_INTERRUPT, ctx, &[])
+    }
+
+    /// `Context>>privContinue`: the receiver, a sender of the running
+    /// context, goes on from where it was interrupted, answering nothing.
+    pub(crate) fn continue_context(&mut self, target: Oop) -> bool {
+        let nil = self.mem.nil();
+        let mut c = self.sender_of(self.ctx);
+        while c != target {
+            if c == nil {
+                return false;
+            }
+            c = self.sender_of(c);
+        }
+        if !self.resume_context(target, nil) {
+            return false;
+        }
+        self.pop_n(1);
+        true
     }
 
     /// Before an image is written: the pending timers go into the heap with

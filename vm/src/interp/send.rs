@@ -198,9 +198,7 @@ impl Vm {
             }
         }
         if self.interrupt.load(std::sync::atomic::Ordering::Relaxed) && self.take_interrupt() {
-            self.flush_stdout();
-            self.write_walkback_to_stderr("Interrupted");
-            return Err(Halt::Interrupted);
+            return self.interrupted();
         }
         Ok(())
     }

@@ -351,7 +351,9 @@ pub mod special {
     /// Only in a saved image: the timers pending at the save, an Array
     /// `{semaphore. millisecondsLeft. ...}`, re-armed when it is booted.
     pub const TIMERS: usize = 19;
-    pub const COUNT: usize = 20;
+    /// Sent to the running context on Ctrl-C.
+    pub const SELECTOR_USER_INTERRUPT: usize = 20;
+    pub const COUNT: usize = 21;
 }
 
 /// A Process (a Link): the chain of its contexts while it is not running,

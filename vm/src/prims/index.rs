@@ -309,6 +309,13 @@ pub enum Primitive {
     /// `BlockClosure>>asContext`: a context, with no sender, that evaluates
     /// the receiver (a block without arguments).
     BlockAsContext = 310,
+    /// `Context>>privContinue`: the receiver, a sender of the running
+    /// context, goes on where the VM interrupted it (`userInterrupt`),
+    /// with nothing pushed. Never returns to the caller.
+    ContextContinue = 311,
+    /// `Smalltalk primInterrupted`: the evaluation ends as interrupted
+    /// (status 130 for a program; the REPL shows its prompt again).
+    Interrupted = 312,
 }
 
 impl Primitive {
@@ -463,6 +470,8 @@ impl Primitive {
             308 => P::SemaphoreSignal,
             309 => P::SemaphoreWait,
             310 => P::BlockAsContext,
+            311 => P::ContextContinue,
+            312 => P::Interrupted,
             _ => return None,
         })
     }
@@ -481,6 +490,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 147);
+        assert_eq!(seen, 149);
     }
 }

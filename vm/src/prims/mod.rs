@@ -229,6 +229,8 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::ProcessorCancelTimers
         | P::SemaphoreSignal
         | P::SemaphoreWait
-        | P::BlockAsContext => process::process(vm, prim, argc),
+        | P::BlockAsContext
+        | P::ContextContinue
+        | P::Interrupted => process::process(vm, prim, argc),
     }
 }

@@ -84,6 +84,11 @@ pub fn process(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let ctx = vm.context_for_block(rcvr)?;
             answer(vm, argc, ctx)
         }
+        P::ContextContinue => require(vm.is_resumable_context(rcvr) && vm.continue_context(rcvr)),
+        P::Interrupted => {
+            vm.flush_stdout();
+            Err(PrimError::Halt(crate::interp::Halt::Interrupted))
+        }
         _ => Err(PrimError::Fail),
     }
 }
