@@ -128,6 +128,9 @@ pub struct Vm {
     /// When the VM started: the epoch of `Time millisecondClockValue`.
     pub(crate) clock_start: std::time::Instant,
     pub(crate) stdout: io::BufWriter<io::Stdout>,
+    /// Whether stdout is a terminal: then each line is written at once, as
+    /// it is made; to a pipe or a file, output is written in blocks.
+    stdout_is_terminal: bool,
     /// Set from another thread (a signal handler) to interrupt the running
     /// code at its next safe point.
     pub(crate) interrupt: Arc<AtomicBool>,
@@ -186,6 +189,7 @@ impl Vm {
             options,
             clock_start: std::time::Instant::now(),
             stdout: io::BufWriter::with_capacity(1 << 16, io::stdout()),
+            stdout_is_terminal: io::IsTerminal::is_terminal(&io::stdout()),
             interrupt: Arc::new(AtomicBool::new(false)),
             terminate: Arc::new(AtomicBool::new(false)),
         }
@@ -280,6 +284,9 @@ impl Vm {
     /// Writes bytes to standard output, in order with what Smalltalk writes there.
     pub fn write_stdout(&mut self, bytes: &[u8]) {
         let _ = self.stdout.write_all(bytes);
+        if self.stdout_is_terminal && bytes.contains(&b'\n') {
+            let _ = self.stdout.flush();
+        }
     }
 
     /// Writes pending stdout bytes.

@@ -1,0 +1,233 @@
+//! Processes, signals and timers against real `smalt` processes: what a
+//! golden program cannot show (signals from outside, exit statuses with
+//! output on stderr, CPU time while waiting, timers across an image save).
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// The longest any of these programs may take before the test fails.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+fn smalt(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_smalt"));
+    command.env_remove("SMALT_GC_STRESS").current_dir(dir).args(args).stdin(Stdio::null());
+    command
+}
+
+/// Starts smalt with piped output; a watchdog kills it after [`DEADLINE`],
+/// so that a test waiting for its output fails instead of hanging.
+fn start(dir: &Path, args: &[&str]) -> Child {
+    let child = smalt(dir, args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("smalt starts");
+    let pid = child.id().to_string();
+    std::thread::spawn(move || {
+        std::thread::sleep(DEADLINE);
+        let _ = Command::new("kill").args(["-KILL", &pid]).status();
+    });
+    child
+}
+
+/// Reads stdout up to and including a line equal to `line`.
+fn wait_for_line(child: &mut Child, line: &str) -> BufReader<std::process::ChildStdout> {
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut got = String::new();
+    loop {
+        let mut next = String::new();
+        let n = reader.read_line(&mut next).expect("stdout reads");
+        assert!(n > 0, "smalt ended before printing {line:?}; it printed {got:?}");
+        got.push_str(&next);
+        if next.trim_end() == line {
+            return reader;
+        }
+    }
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Command::new("kill").args([&format!("-{name}"), &child.id().to_string()]).status();
+    assert!(status.expect("kill runs").success(), "kill -{name} failed");
+}
+
+/// Waits for the child, killing it and failing the test after [`DEADLINE`].
+fn finish(mut child: Child, mut rest: impl Read) -> (ExitStatus, String, String) {
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait works") {
+            break status;
+        }
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            panic!("smalt did not end within {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut out = String::new();
+    rest.read_to_string(&mut out).expect("stdout reads");
+    let mut err = String::new();
+    child.stderr.take().expect("stderr is piped").read_to_string(&mut err).expect("stderr reads");
+    (status, out, err)
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    fs::write(dir.join(name), text).expect("temp dir is writable");
+}
+
+#[test]
+fn ctrl_c_stops_a_script_with_status_130_after_its_ensure_blocks() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "loop.st",
+        "['running' displayNl. Smalltalk flush. [true] whileTrue: []] ensure: ['ensure ran' displayNl].\n",
+    );
+    let mut child = start(dir.path(), &["loop.st"]);
+    let rest = wait_for_line(&mut child, "running");
+    signal(&child, "INT");
+    let (status, out, err) = finish(child, rest);
+    assert_eq!(status.code(), Some(130), "stderr: {err}");
+    assert_eq!(out, "ensure ran\n");
+    assert!(err.starts_with("Interrupted\n"), "{err}");
+    assert!(err.contains("[] in UndefinedObject>>DoIt (loop.st:1)"), "the walkback shows where it stopped: {err}");
+}
+
+#[test]
+fn a_user_interrupt_can_be_handled_and_the_program_goes_on() {
+    let dir = TempDir::new().unwrap();
+    // Each loop says when it runs, so that the signal lands inside it.
+    write(
+        dir.path(),
+        "handled.st",
+        "| r |\n\
+         r := ['looping' displayNl. Smalltalk flush. [true] whileTrue: []]\n\
+             on: UserInterrupt do: [:e | e return: 'caught ' , e messageText].\n\
+         r displayNl.\n\
+         r := ['again' displayNl. Smalltalk flush. [true] whileTrue: []]\n\
+             on: Error do: [:e | 'an Error handler must not catch it'].\n",
+    );
+    let mut child = start(dir.path(), &["handled.st"]);
+    let mut rest = wait_for_line(&mut child, "looping");
+    signal(&child, "INT");
+    let mut line = String::new();
+    rest.read_line(&mut line).unwrap();
+    assert_eq!(line, "caught Interrupted\n");
+    line.clear();
+    rest.read_line(&mut line).unwrap();
+    assert_eq!(line, "again\n");
+    signal(&child, "INT");
+    let (status, out, err) = finish(child, rest);
+    assert_eq!(status.code(), Some(130), "stdout: {out} stderr: {err}");
+    assert_eq!(out, "");
+    assert!(err.starts_with("Interrupted\n"), "{err}");
+}
+
+#[test]
+fn ctrl_c_reaches_a_program_waiting_on_a_delay() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "sleepy.st",
+        "'sleeping' displayNl.\n\
+         ([(Delay forSeconds: 20) wait. 'slept'] on: UserInterrupt do: [:e | 'woken']) displayNl.\n",
+    );
+    let started = Instant::now();
+    let mut child = start(dir.path(), &["sleepy.st"]);
+    let rest = wait_for_line(&mut child, "sleeping");
+    signal(&child, "INT");
+    let (status, out, err) = finish(child, rest);
+    assert!(status.success(), "{err}");
+    assert_eq!(out, "woken\n");
+    assert!(started.elapsed() < Duration::from_secs(15), "the Delay was not cut short");
+}
+
+#[test]
+fn sigterm_runs_the_shut_down_list_and_exits_143() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "server.st",
+        "Object subclass: Saver [ shutDown: quitting [ ('shut down, quitting: ' , quitting printString) displayNl ] ]\n\
+         Smalltalk addToShutDownList: Saver new.\n\
+         'serving' displayNl.\n\
+         Smalltalk flush.\n\
+         [true] whileTrue: [(Delay forMilliseconds: 5) wait].\n",
+    );
+    let mut child = start(dir.path(), &["server.st"]);
+    let rest = wait_for_line(&mut child, "serving");
+    signal(&child, "TERM");
+    let (status, out, err) = finish(child, rest);
+    assert_eq!(status.code(), Some(143), "stderr: {err}");
+    assert_eq!(out, "shut down, quitting: true\n");
+}
+
+/// CPU ticks (user + system, in USER_HZ = 1/100 s) a process has used.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc is readable");
+    // The fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn waiting_on_a_delay_sleeps_instead_of_spinning() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "wait.st", "'waiting' displayNl.\n(Delay forMilliseconds: 1500) wait.\n'done' displayNl.\n");
+    let mut child = start(dir.path(), &["wait.st"]);
+    let rest = wait_for_line(&mut child, "waiting");
+    std::thread::sleep(Duration::from_millis(100));
+    let before = cpu_ticks(child.id());
+    std::thread::sleep(Duration::from_millis(1000));
+    let used = cpu_ticks(child.id()) - before;
+    let (status, out, _) = finish(child, rest);
+    assert!(status.success());
+    assert_eq!(out, "done\n");
+    // Spinning would use about 100 ticks in that second.
+    assert!(used <= 20, "smalt used {used}/100 s of CPU in one second of waiting");
+}
+
+#[test]
+fn an_unhandled_error_in_a_process_ends_that_process_only() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "worker.st",
+        "| p |\n\
+         p := [[nil foo] ensure: ['worker unwound' displayNl]. 'never' displayNl] fork.\n\
+         Processor yield.\n\
+         p isTerminated printNl.\n\
+         'main goes on' displayNl.\n",
+    );
+    let mut child = start(dir.path(), &["worker.st"]);
+    let out = child.stdout.take().unwrap();
+    let (status, out, err) = finish(child, out);
+    assert!(status.success(), "{err}");
+    assert_eq!(out, "worker unwound\ntrue\nmain goes on\n");
+    assert!(err.starts_with("MessageNotUnderstood: Instance of UndefinedObject did not understand #foo\n"), "{err}");
+    assert!(err.contains("[] in UndefinedObject>>DoIt (worker.st:2)"), "{err}");
+}
+
+#[test]
+fn a_timer_pending_at_an_image_save_wakes_its_process_after_boot() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "ticker.st",
+        "| n |\n\
+         n := 0.\n\
+         [[n < 4] whileTrue: [(Delay forMilliseconds: 50) wait. n := n + 1. ('tick ' , n printString) displayNl]] fork.\n\
+         (Delay forMilliseconds: 120) wait.\n\
+         (Smalltalk saveImage: 'ticker.image') ifTrue: ['resumed' displayNl] ifFalse: ['saved' displayNl].\n",
+    );
+    let mut child = start(dir.path(), &["ticker.st"]);
+    let out = child.stdout.take().unwrap();
+    let (status, first, err) = finish(child, out);
+    assert!(status.success(), "{err}");
+    assert_eq!(first, "tick 1\ntick 2\nsaved\ntick 3\ntick 4\n");
+    let mut child = start(dir.path(), &["ticker.image"]);
+    let out = child.stdout.take().unwrap();
+    let (status, resumed, err) = finish(child, out);
+    assert!(status.success(), "{err}");
+    assert_eq!(resumed, "resumed\ntick 3\ntick 4\n");
+}
