@@ -46,8 +46,13 @@ struct Cli {
     save: Option<PathBuf>,
 
     /// Deepest call chain before RecursionTooDeep is signalled.
-    #[arg(long, value_name = "FRAMES", default_value_t = 1_000_000)]
+    #[arg(long, global = true, value_name = "FRAMES", default_value_t = 1_000_000)]
     max_depth: usize,
+
+    /// The most memory the heap may use (e.g. 512M, 2G; at least 16M).
+    /// Near it OutOfMemory is signalled, while there is room to handle it.
+    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size, default_value = "4G")]
+    max_heap: usize,
 
     /// No banner when the REPL starts.
     #[arg(short = 'q', long = "quiet")]
@@ -111,10 +116,10 @@ fn main() -> ExitCode {
         Some(Command::Image { action: ImageCommand::Verify { file } }) => return verify(file),
         Some(Command::Image { action: ImageCommand::Info { file } }) => return info(file),
         Some(Command::BuildWorld { output }) => return build_world(output),
-        Some(Command::Test { files }) => return run_tests(files, cli.max_depth),
+        Some(Command::Test { files }) => return run_tests(files, vm_options(&cli)),
         None => {}
     }
-    let options = VmOptions { max_depth: cli.max_depth, arguments: cli.args.clone(), ..VmOptions::default() };
+    let options = VmOptions { arguments: cli.args.clone(), ..vm_options(&cli) };
 
     // A FILE that is an image is booted, as with -i.
     let (image_path, program) = match (&cli.image, &cli.file) {
@@ -296,8 +301,7 @@ fn info(file: &Path) -> ExitCode {
     }
 }
 
-fn run_tests(files: &[PathBuf], max_depth: usize) -> ExitCode {
-    let options = VmOptions { max_depth, ..VmOptions::default() };
+fn run_tests(files: &[PathBuf], options: VmOptions) -> ExitCode {
     match Vm::boot_image_bytes(BUILT_IN_WORLD, "the built-in world", options) {
         Ok(mut vm) => {
             signals::install(&vm);
@@ -326,6 +330,37 @@ fn image_failure(e: ImageError) -> ExitCode {
     eprintln!("smalt: {e}");
     ExitCode::from(1)
 }
+
+/// The settings the command line gives every VM it starts.
+fn vm_options(cli: &Cli) -> VmOptions {
+    let mut options = VmOptions { max_depth: cli.max_depth, ..VmOptions::default() };
+    options.heap.max_heap = cli.max_heap;
+    // A small heap gets a small nursery, leaving most of it to old space.
+    options.heap.eden_bytes = options.heap.eden_bytes.min(cli.max_heap / 16);
+    options
+}
+
+/// `--max-heap`: bytes, or a number with K, M or G (powers of 1024).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let unit = &text[digits.len()..];
+    let scale: usize = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => return Err(format!("expected a size such as 512M or 2G, found {text:?}")),
+    };
+    let n: usize = digits.parse().map_err(|_| format!("expected a size such as 512M or 2G, found {text:?}"))?;
+    let bytes = n.checked_mul(scale).ok_or_else(|| format!("{text} is too big"))?;
+    if bytes < MIN_HEAP {
+        return Err(format!("the heap needs at least 16M, not {text}"));
+    }
+    Ok(bytes)
+}
+
+/// The smallest `--max-heap`.
+const MIN_HEAP: usize = 16 << 20;
 
 /// A usage problem, reported like a definition error.
 fn usage(message: String) -> LoadError {

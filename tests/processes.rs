@@ -231,3 +231,51 @@ fn a_timer_pending_at_an_image_save_wakes_its_process_after_boot() {
     assert!(status.success(), "{err}");
     assert_eq!(resumed, "resumed\ntick 3\ntick 4\n");
 }
+
+#[test]
+fn filling_a_capped_heap_signals_out_of_memory_with_room_to_handle_it() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "fill.st",
+        "| keep r |\n\
+         keep := OrderedCollection new.\n\
+         r := [[keep add: (Array new: 100000)] repeat] on: OutOfMemory do: [:e | e messageText].\n\
+         (r startsWith: 'the heap is nearly full') printNl.\n\
+         (keep size * 800000 > (40 * 1024 * 1024)) printNl.\n\
+         keep := nil.\n\
+         \"The memory is usable again, and the warning comes again when it fills again.\"\n\
+         keep := OrderedCollection new.\n\
+         r := [[keep add: (Array new: 100000)] repeat] on: OutOfMemory do: [:e | e return: keep size].\n\
+         (r > 10) printNl.\n\
+         keep := nil.\n\
+         (Array new: 1000000) size printNl.\n",
+    );
+    let mut child = start(dir.path(), &["--max-heap", "64M", "fill.st"]);
+    let out = child.stdout.take().unwrap();
+    let (status, out, err) = finish(child, out);
+    assert!(status.success(), "{err}");
+    assert_eq!(out, "true\ntrue\ntrue\n1000000\n");
+}
+
+#[test]
+fn an_unhandled_out_of_memory_ends_the_program_with_a_walkback_not_a_crash() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "leak.st", "| keep |\nkeep := OrderedCollection new.\n[keep add: (Array new: 100000)] repeat.\n");
+    let mut child = start(dir.path(), &["--max-heap", "48M", "leak.st"]);
+    let out = child.stdout.take().unwrap();
+    let (status, _, err) = finish(child, out);
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(err.starts_with("OutOfMemory: the heap is nearly full"), "{err}");
+}
+
+#[test]
+fn a_bad_max_heap_is_refused_with_what_was_expected() {
+    let dir = TempDir::new().unwrap();
+    for (size, expected) in [("1M", "the heap needs at least 16M"), ("lots", "expected a size such as 512M")] {
+        let o = smalt(dir.path(), &["--max-heap", size, "-e", "3"]).output().unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(expected), "{err}");
+    }
+}

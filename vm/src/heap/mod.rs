@@ -348,6 +348,11 @@ impl Heap {
     }
 
     /// Counters so far.
+    /// The most bytes old space can hold (it may not grow past this).
+    pub fn old_space_capacity(&self) -> usize {
+        self.old_limit
+    }
+
     pub fn stats(&self) -> HeapStats {
         HeapStats {
             old_used: self.old_top,

@@ -78,6 +78,10 @@ pub fn heap_config_from_env() -> HeapConfig {
     HeapConfig { gc_stress: stress, ..HeapConfig::default() }
 }
 
+/// Old space this full (in eighths of its capacity) after a full collection
+/// signals OutOfMemory.
+const LOW_SPACE_NUMERATOR: usize = 7;
+
 /// A session id unlikely to repeat: the clock and the process id, mixed
 /// (splitmix64), kept within SmallInteger range.
 fn new_session_id() -> i64 {
@@ -120,6 +124,10 @@ pub struct Vm {
     /// Whether the processes left when a program ends are waited for while
     /// only a timer can wake them (a script), or not (the REPL).
     pub drain_waits_for_timers: bool,
+    /// OutOfMemory was signalled and old space has not shrunk since.
+    low_space_signalled: bool,
+    /// OutOfMemory is to be signalled at the next safe point.
+    pub(crate) low_space_pending: bool,
     /// A number new in every process that runs a world (`Smalltalk
     /// sessionId`): a handle to something outside the heap records it, and
     /// after an image is booted elsewhere it no longer matches.
@@ -185,6 +193,8 @@ impl Vm {
             timers: Vec::new(),
             timer_countdown: process::TIMER_CHECK_INTERVAL,
             drain_waits_for_timers: true,
+            low_space_signalled: false,
+            low_space_pending: false,
             session_id: new_session_id(),
             options,
             clock_start: std::time::Instant::now(),
@@ -200,6 +210,7 @@ impl Vm {
     /// # GC
     /// Moves objects: every Oop held in a Rust local is stale afterwards.
     pub(crate) fn collect_garbage(&mut self) {
+        let full_collections = self.mem.heap.stats().full_collections;
         self.before_gc();
         let mut roots = VmRoots {
             special: &mut self.mem.special,
@@ -209,6 +220,9 @@ impl Vm {
         };
         self.mem.heap.collect(&mut roots);
         self.after_gc();
+        if self.mem.heap.stats().full_collections != full_collections {
+            self.check_low_space();
+        }
     }
 
     /// A full collection with compaction.
@@ -225,6 +239,24 @@ impl Vm {
         };
         self.mem.heap.full_collect(&mut roots);
         self.after_gc();
+        self.check_low_space();
+    }
+
+    /// After a full collection: when what survived fills more than
+    /// [`LOW_SPACE_NUMERATOR`]/8 of old space's capacity, OutOfMemory is
+    /// signalled (once) at the next safe point, while the rest is still
+    /// free for handling it; below 3/4 it may be signalled again.
+    fn check_low_space(&mut self) {
+        let live = self.mem.heap.stats().last_live_bytes;
+        let capacity = self.mem.heap.old_space_capacity();
+        if live > capacity / 8 * LOW_SPACE_NUMERATOR {
+            if !self.low_space_signalled {
+                self.low_space_signalled = true;
+                self.low_space_pending = true;
+            }
+        } else if live < capacity / 4 * 3 {
+            self.low_space_signalled = false;
+        }
     }
 
     /// Carries out the one-way becomes a class redefinition asked for.

@@ -190,6 +190,12 @@ impl Vm {
         if self.mem.heap.needs_collection() {
             self.collect_garbage();
         }
+        if self.low_space_pending {
+            self.low_space_pending = false;
+            self.save_registers();
+            let ctx = self.ctx;
+            return self.vm_send(special::SELECTOR_OUT_OF_MEMORY, ctx, &[]);
+        }
         if !self.timers.is_empty() {
             self.timer_countdown -= 1;
             if self.timer_countdown == 0 {

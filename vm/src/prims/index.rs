@@ -316,6 +316,9 @@ pub enum Primitive {
     /// `Smalltalk primInterrupted`: the evaluation ends as interrupted
     /// (status 130 for a program; the REPL shows its prompt again).
     Interrupted = 312,
+    /// `Smalltalk heapUsage`: `{bytes of old space in use. the most it can
+    /// hold}` (the limit follows from --max-heap).
+    HeapUsage = 313,
 }
 
 impl Primitive {
@@ -472,6 +475,7 @@ impl Primitive {
             310 => P::BlockAsContext,
             311 => P::ContextContinue,
             312 => P::Interrupted,
+            313 => P::HeapUsage,
             _ => return None,
         })
     }
@@ -490,6 +494,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 149);
+        assert_eq!(seen, 150);
     }
 }

@@ -232,5 +232,6 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::BlockAsContext
         | P::ContextContinue
         | P::Interrupted => process::process(vm, prim, argc),
+        P::HeapUsage => system::system(vm, prim, argc),
     }
 }

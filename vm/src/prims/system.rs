@@ -96,6 +96,13 @@ pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let us = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0);
             answer(vm, argc, Oop::small_integer(us))
         }
+        P::HeapUsage => {
+            let stats = vm.mem.heap.stats();
+            let used = Oop::small_integer(stats.old_used as i64);
+            let capacity = Oop::small_integer(vm.mem.heap.old_space_capacity() as i64);
+            let pair = vm.mem.new_array_from(&[used, capacity])?;
+            answer(vm, argc, pair)
+        }
         P::GarbageCollect => {
             vm.full_garbage_collect();
             let used = vm.mem.heap.stats().old_used as i64;
