@@ -76,7 +76,7 @@ Stdin upToEnd printNl.
     let input = "héllo\r\nwörld €\nab|cd\nthree\n\nlast without newline".as_bytes();
     let out = finish(command, Some(input), LIMIT);
     assert_eq!(text(&out.stderr), "");
-    assert_eq!(text(&out.stdout), "$h\n$é\n'llo'\n'wörld €'\n'ab'\n'cd'\nfalse\n5\n0\n20\ntrue\nnil\nnil\n''\n");
+    assert_eq!(text(&out.stdout), "$h\n$é\n'éllo'\n'wörld €'\n'ab'\n'cd'\nfalse\n5\n0\n20\ntrue\nnil\nnil\n''\n");
     assert!(out.status.success());
 }
 

@@ -93,6 +93,7 @@ pub fn file(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
                 3 => options.read(true).write(true).create(true),
                 4 => options.read(true).write(true).create_new(true),
                 5 => options.read(true).write(true),
+                6 => options.read(true).write(true).create(true).truncate(true),
                 _ => return Err(PrimError::Fail),
             };
             let opened = options.open(&path).and_then(|file| {

@@ -280,7 +280,8 @@ pub enum Primitive {
     // a SmallInteger (prims::file::ErrorCode) and the OS's words for it.
     /// `primOpen: path mode: m` (0 read, 1 write (create, truncate), 2 append
     /// (create), 3 read-write (create), 4 read-write a new file (fails if it
-    /// exists), 5 read-write an existing file): a SmallInteger handle.
+    /// exists), 5 read-write an existing file, 6 read-write (create,
+    /// truncate)): a SmallInteger handle.
     FileOpen = 240,
     /// `primClose: handle`: nil.
     FileClose = 241,
