@@ -298,3 +298,69 @@ fn a_file_without_permission_is_refused() {
     let out = finish(command, None, LIMIT);
     assert_eq!(text(&out.stdout), "PermissionDenied\nPermission denied\n");
 }
+
+#[test]
+fn stdin_answers_each_line_as_it_arrives_and_flushes_the_prompt() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = program(
+        dir.path(),
+        "echo.st",
+        "| line |
+[Stdout nextPutAll: 'prompt> '. (line := Stdin nextLine) notNil]
+    whileTrue: [Stdout nextPutAll: line asUppercase; nl].
+Stdout nextPutAll: 'bye'; nl.",
+    );
+    let mut child = smalt()
+        .arg(&path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("smalt starts");
+    let mut input = child.stdin.take().expect("stdin is piped");
+    let output = child.stdout.take().expect("stdout is piped");
+    // Lines (or a prompt waiting for input) come back through a channel,
+    // so that a program that waits for more than it was given fails the test.
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(output);
+        loop {
+            let mut chunk = Vec::new();
+            match reader.fill_buf() {
+                Ok([]) | Err(_) => break,
+                Ok(bytes) => chunk.extend_from_slice(bytes),
+            }
+            reader.consume(chunk.len());
+            if tx.send(String::from_utf8_lossy(&chunk).into_owned()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    let mut wait_for = |expected: &str| {
+        let deadline = Instant::now() + LIMIT;
+        while !seen.ends_with(expected) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(chunk) => seen.push_str(&chunk),
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("waited for {expected:?}; the program wrote {seen:?}");
+                }
+            }
+        }
+    };
+    wait_for("prompt> ");
+    input.write_all("héllo\n".as_bytes()).expect("written");
+    input.flush().expect("flushed");
+    wait_for("HÉLLO\nprompt> ");
+    input.write_all(b"again\n").expect("written");
+    input.flush().expect("flushed");
+    wait_for("AGAIN\nprompt> ");
+    drop(input);
+    wait_for("bye\n");
+    assert!(child.wait().expect("the child ends").success());
+}
