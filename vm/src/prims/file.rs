@@ -1,7 +1,8 @@
 //! Host primitives: files and directories, standard input, UTF-8
 //! conversion. What a FileStream, a FileReference and Stdin ask of the
 //! operating system; buffering, paths and errors as exceptions are the
-//! class library's business (stdlib/120-Files.st).
+//! class library's business (stdlib/920-FileStream.st,
+//! 921-FileReference.st, 922-Stdio.st).
 //!
 //! An operating-system failure is not a primitive failure: the primitive
 //! answers a two-element Array `{code. reason}` (see [`ErrorCode`]), which
@@ -123,10 +124,11 @@ pub fn file(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
                 }
             };
             match removed {
-                Some(open) => match open.file.sync_data() {
-                    // A file on a device that cannot sync (a pipe, /dev/null) is still closed.
-                    Ok(()) | Err(_) => answer(vm, argc, vm.mem.nil()),
-                },
+                // Dropping the File closes the descriptor; writes are not buffered here.
+                Some(open) => {
+                    drop(open);
+                    answer(vm, argc, vm.mem.nil())
+                }
                 None => answer_stale(vm, argc),
             }
         }
