@@ -275,6 +275,63 @@ pub enum Primitive {
     /// from one opened after the image was booted.
     SessionId = 231,
 
+    // Files, directories and standard input (prims::file). A primitive that
+    // meets an operating-system error answers `{code. reason}`: an Array of
+    // a SmallInteger (prims::file::ErrorCode) and the OS's words for it.
+    /// `primOpen: path mode: m` (0 read, 1 write (create, truncate), 2 append
+    /// (create), 3 read-write (create), 4 read-write a new file (fails if it
+    /// exists), 5 read-write an existing file, 6 read-write (create,
+    /// truncate)): a SmallInteger handle.
+    FileOpen = 240,
+    /// `primClose: handle`: nil.
+    FileClose = 241,
+    /// `primReadText: handle max: n`: up to n bytes (a little more to finish a
+    /// character) decoded from UTF-8 as a String or WideString; '' at the end.
+    FileReadText = 242,
+    /// `primReadBytes: handle max: n`: a ByteArray of up to n bytes, empty at the end.
+    FileReadBytes = 243,
+    /// `primWrite: handle data: aStringOrByteArray`: a String as UTF-8, a ByteArray as is; the byte count.
+    FileWrite = 244,
+    /// `primPosition: handle`: the byte offset of the next read or write.
+    FilePosition = 245,
+    /// `primPosition: handle put: n`: nil.
+    FileSetPosition = 246,
+    /// `primSize: handle`: the file's size in bytes.
+    FileSize = 247,
+    /// `primInfo: path`: nil when nothing is there, else `{kind. size. modified}`:
+    /// kind 1 a file, 2 a directory, 3 anything else; modified in seconds since the Unix epoch.
+    PathInfo = 250,
+    /// `primContentsOf: path binary: aBoolean`: the whole file as a String (UTF-8) or a ByteArray.
+    PathReadContents = 251,
+    /// `primWrite: path contents: aStringOrByteArray append: aBoolean`: creates or
+    /// replaces (or appends to) the file; the byte count.
+    PathWriteContents = 252,
+    /// `primDeleteFile: path`: nil.
+    PathDeleteFile = 253,
+    /// `primCreateDirectory: path parents: aBoolean`: nil.
+    PathCreateDirectory = 254,
+    /// `primDeleteDirectory: path recursive: aBoolean`: nil.
+    PathDeleteDirectory = 255,
+    /// `primEntriesOf: path`: the names in a directory, sorted, an Array of Strings.
+    PathListDirectory = 256,
+    /// `primRename: from to: to`: nil.
+    PathRename = 257,
+    /// `primCopy: from to: to`: nil.
+    PathCopyFile = 258,
+    /// `primWorkingDirectory`: the process's current directory, a String.
+    WorkingDirectory = 259,
+    /// `primNextLine`: the next line of standard input without its line
+    /// end (LF or CR LF), or nil at the end. Flushes stdout first.
+    StdinNextLine = 260,
+    /// `primRead: n`: what standard input has ready (waiting for some if
+    /// none is), up to about n bytes, decoded from UTF-8; '' at the end.
+    StdinRead = 261,
+    /// `primAtEnd`: whether standard input is at its end (waits for input or the end).
+    StdinAtEnd = 262,
+    /// `String>>utf8Encoded`: a ByteArray.
+    StringUtf8Encoded = 263,
+    /// `ByteArray>>utf8Decoded`: a String or WideString (bad bytes become U+FFFD).
+    ByteArrayUtf8Decoded = 264,
     // Processes (stdlib/130-Process.st). The ones that switch processes
     // answer before the switch.
     /// `ProcessorScheduler>>primInstall`: the receiver becomes the VM's
@@ -462,6 +519,29 @@ impl Primitive {
             220 => P::DeclareGlobal,
             230 => P::SaveImage,
             231 => P::SessionId,
+            240 => P::FileOpen,
+            241 => P::FileClose,
+            242 => P::FileReadText,
+            243 => P::FileReadBytes,
+            244 => P::FileWrite,
+            245 => P::FilePosition,
+            246 => P::FileSetPosition,
+            247 => P::FileSize,
+            250 => P::PathInfo,
+            251 => P::PathReadContents,
+            252 => P::PathWriteContents,
+            253 => P::PathDeleteFile,
+            254 => P::PathCreateDirectory,
+            255 => P::PathDeleteDirectory,
+            256 => P::PathListDirectory,
+            257 => P::PathRename,
+            258 => P::PathCopyFile,
+            259 => P::WorkingDirectory,
+            260 => P::StdinNextLine,
+            261 => P::StdinRead,
+            262 => P::StdinAtEnd,
+            263 => P::StringUtf8Encoded,
+            264 => P::ByteArrayUtf8Decoded,
             300 => P::ProcessorInstall,
             301 => P::ProcessResume,
             302 => P::ProcessSuspend,
@@ -494,6 +574,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 150);
+        assert_eq!(seen, 173);
     }
 }

@@ -8,6 +8,7 @@
 //! failure it leaves the stack untouched and the method's code runs.
 
 pub mod control;
+pub mod file;
 pub mod float;
 pub mod index;
 pub mod integer;
@@ -219,6 +220,29 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::DeclareGlobal
         | P::SaveImage
         | P::SessionId => system::system(vm, prim, argc),
+        P::FileOpen
+        | P::FileClose
+        | P::FileReadText
+        | P::FileReadBytes
+        | P::FileWrite
+        | P::FilePosition
+        | P::FileSetPosition
+        | P::FileSize
+        | P::PathInfo
+        | P::PathReadContents
+        | P::PathWriteContents
+        | P::PathDeleteFile
+        | P::PathCreateDirectory
+        | P::PathDeleteDirectory
+        | P::PathListDirectory
+        | P::PathRename
+        | P::PathCopyFile
+        | P::WorkingDirectory
+        | P::StdinNextLine
+        | P::StdinRead
+        | P::StdinAtEnd
+        | P::StringUtf8Encoded
+        | P::ByteArrayUtf8Decoded => file::file(vm, prim, argc),
         P::ProcessorInstall
         | P::ProcessResume
         | P::ProcessSuspend

@@ -200,7 +200,7 @@ pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
 }
 
 /// The UTF-8 encoding of a String, Symbol or WideString, or a ByteArray's bytes.
-fn utf8_bytes(vm: &Vm, oop: Oop) -> Option<Vec<u8>> {
+pub(super) fn utf8_bytes(vm: &Vm, oop: Oop) -> Option<Vec<u8>> {
     if vm.mem.is_instance_of(oop, KnownClass::ByteArray) {
         return Some(vm.mem.heap.bytes(oop).to_vec());
     }
