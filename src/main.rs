@@ -170,7 +170,7 @@ fn run_bundled(app: &bundle::Bundled) -> ExitCode {
     let outcome = match vm.resume() {
         Ok(true) => Ok(()),
         Ok(false) if std::io::stdin().is_terminal() => {
-            return repl::run(vm, repl::ReplOptions { quiet: false });
+            return repl::run(vm, repl::ReplOptions { quiet: false, image: None });
         }
         Ok(false) => run_stdin(&mut vm),
         Err(e) => Err(e),
