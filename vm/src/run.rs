@@ -68,6 +68,13 @@ impl fmt::Display for LoadError {
     }
 }
 
+/// What a save writes: the whole old space, or the pages changed over a base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ImageKind {
+    Full,
+    Delta,
+}
+
 /// The items of a source file, in either of the forms Smalt reads: chunk
 /// format as Smalltalks file code out (`!Foo methodsFor: 'x'!` ... `! !`),
 /// or the bracket syntax.
@@ -171,10 +178,26 @@ impl Vm {
     /// # GC
     /// Runs Smalltalk code and a full collection.
     pub fn save_world(&mut self, path: &std::path::Path, quitting: bool) -> Result<(), LoadError> {
+        self.save_world_as(path, quitting, ImageKind::Full)
+    }
+
+    /// As [`Vm::save_world`], but saves a delta image over the base image
+    /// this world was booted from (`--save-delta`).
+    ///
+    /// # GC
+    /// Runs Smalltalk code and a full collection.
+    pub fn save_world_delta(&mut self, path: &std::path::Path, quitting: bool) -> Result<(), LoadError> {
+        self.save_world_as(path, quitting, ImageKind::Delta)
+    }
+
+    fn save_world_as(&mut self, path: &std::path::Path, quitting: bool, kind: ImageKind) -> Result<(), LoadError> {
         let smalltalk = self.mem.special_object(special::SMALLTALK);
         let flag = if quitting { self.mem.true_object() } else { self.mem.false_object() };
         self.send_message(smalltalk, "processShutDown:", &[flag])?;
-        let saved = self.save_image(path, false);
+        let saved = match kind {
+            ImageKind::Full => self.save_image(path, false),
+            ImageKind::Delta => self.save_delta(path, false),
+        };
         if !quitting {
             let smalltalk = self.mem.special_object(special::SMALLTALK);
             let false_object = self.mem.false_object();

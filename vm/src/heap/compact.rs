@@ -30,6 +30,11 @@
 //!    lowest first. Destinations never pass their sources, so an object not
 //!    yet moved is never overwritten and the walk can still parse it.
 //!
+//! **A pinned base** (see [`super::MappedBase`]): when old space's start was
+//! mapped from an image file, every object in that part is marked live
+//! before the roots, so the dense prefix covers it and nothing in it moves;
+//! only the objects above it are compacted.
+//!
 //! # GC
 //! Only [`Heap::full_collect`] and [`Heap::collect`] run this, at the VM's
 //! safe points. Every `Oop` outside the heap and `roots` is stale afterwards.
@@ -86,6 +91,27 @@ impl Compactor<'_> {
 
     fn trace(&mut self) {
         while let Some(h) = self.stack.pop() {
+            match self.heap.traced_slots(h) {
+                Slots::Weak(_) => self.weak.push(h),
+                Slots::Strong(n) => {
+                    for i in 0..n {
+                        let value = Oop::from_bits(self.heap.region.read(h + 8 + 8 * i));
+                        self.mark(value);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Marks everything in `[8, end)` — the pinned base, whose objects all
+    /// count as live and stay put — and what it refers to. The base's
+    /// references are read, never written, so its pages stay clean.
+    fn mark_pinned(&mut self, end: usize) {
+        set_range(&mut self.bits, 1, end / 8);
+        let mut start = 8;
+        while start < end {
+            let h = self.heap.header_from_start(start);
+            start = self.heap.end_of(h);
             match self.heap.traced_slots(h) {
                 Slots::Weak(_) => self.weak.push(h),
                 Slots::Strong(n) => {
@@ -166,7 +192,11 @@ impl Compactor<'_> {
                 let value = Oop::from_bits(self.heap.region.read(at));
                 if value.is_object() && value.offset() >= self.dense_end {
                     debug_assert!(self.is_marked(value.offset()), "live ref to dead {value:?}");
-                    self.heap.region.write(at, self.forward(value).bits());
+                    let moved = self.forward(value);
+                    // An unchanged word is not written: its page stays clean.
+                    if moved != value {
+                        self.heap.region.write(at, moved.bits());
+                    }
                 }
             }
         }
@@ -210,6 +240,10 @@ impl Heap {
         let mut c =
             Compactor { heap: self, bits, stack: Vec::new(), weak: Vec::new(), block_live: Vec::new(), dense_end: 0 };
 
+        let pinned_end = c.heap.pinned_end();
+        if pinned_end > 8 {
+            c.mark_pinned(pinned_end);
+        }
         roots.visit(&mut |slot: &mut Oop| c.mark(*slot));
         let mut pinned = 8;
         for _ in 0..3 {

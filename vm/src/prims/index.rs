@@ -274,6 +274,9 @@ pub enum Primitive {
     /// running a world, for telling a handle opened before an image save
     /// from one opened after the image was booted.
     SessionId = 231,
+    /// `Smalltalk primSaveDelta: path`: as SaveImage, but writes a delta
+    /// image: only the pages changed since the base image was booted.
+    SaveDelta = 232,
 }
 
 impl Primitive {
@@ -417,6 +420,7 @@ impl Primitive {
             220 => P::DeclareGlobal,
             230 => P::SaveImage,
             231 => P::SessionId,
+            232 => P::SaveDelta,
             _ => return None,
         })
     }
@@ -435,6 +439,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 136);
+        assert_eq!(seen, 137);
     }
 }

@@ -218,5 +218,6 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::DeclareGlobal
         | P::SaveImage
         | P::SessionId => system::system(vm, prim, argc),
+        P::SaveDelta => crate::image::delta::save_delta_primitive(vm, argc),
     }
 }
