@@ -374,6 +374,47 @@ mod tests {
     }
 
     #[test]
+    fn a_pinned_base_stays_in_place_and_only_what_is_above_it_compacts() {
+        let mut heap = small_heap();
+        let base_dead = heap.allocate_old(5, Format::Fixed, 1).expect("room");
+        let base_kept = heap.allocate_old(5, Format::Fixed, 2).expect("room");
+        let weak = heap.allocate_old(5, Format::Weak, 2).expect("room");
+        let base_len = heap.stats().old_used;
+        let path = std::env::temp_dir().join(format!("smalt-pinned-{}.bin", std::process::id()));
+        std::fs::write(&path, b"stands in for an image").expect("write");
+        let file = std::fs::File::open(&path).expect("open");
+        let _ = std::fs::remove_file(&path);
+        heap.set_mapped_base(Some(MappedBase { path, file, file_offset: 0, len: base_len, identity: [0; 32] }));
+        // Above the base: garbage, then an object only a dead base object
+        // refers to, then one a live base object refers to.
+        let above_dead = heap.allocate_old(5, Format::Fixed, 3).expect("room");
+        let kept_by_dead = heap.allocate_old(5, Format::Fixed, 1).expect("room");
+        let kept_by_live = heap.allocate_old(5, Format::Fixed, 1).expect("room");
+        let young_only_weakly = heap.allocate(5, Format::Fixed, 1).expect("room");
+        let _ = above_dead;
+        heap.store(base_dead, 0, kept_by_dead);
+        heap.store(base_kept, 0, kept_by_live);
+        heap.store(weak, 0, young_only_weakly);
+        heap.store(weak, 1, base_dead);
+        let mut roots = vec![base_kept];
+        heap.full_collect(&mut roots);
+        check(&heap, &mut roots);
+        assert_eq!(roots[0], base_kept, "the base did not move");
+        assert_eq!(heap.fetch(weak, 0), NIL, "a dead young object is cleared from weak slots");
+        assert_eq!(heap.fetch(weak, 1), base_dead, "every base object counts as live");
+        let moved_dead = heap.fetch(base_dead, 0);
+        let moved_live = heap.fetch(base_kept, 0);
+        assert_eq!(moved_dead, Oop::from_offset(base_len), "the garbage above the base is gone");
+        assert_eq!(moved_live, Oop::from_offset(base_len + 16));
+        assert_eq!(heap.stats().old_used, base_len + 32);
+        // A full image save unpins: then the base compacts too.
+        heap.set_base_pinned(false);
+        heap.full_collect(&mut roots);
+        check(&heap, &mut roots);
+        assert_eq!(roots[0], base_dead, "base_kept slid down over base_dead");
+    }
+
+    #[test]
     fn old_space_growth_asks_for_a_full_collection() {
         let mut heap = small_heap();
         let mut roots = vec![];

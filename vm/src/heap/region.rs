@@ -385,4 +385,32 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         assert_eq!(std::fs::read(&path).ok().map(|b| b[0]), None);
     }
+
+    #[test]
+    fn pages_of_another_file_map_over_the_middle_of_a_region() {
+        let page = page_size();
+        let path = std::env::temp_dir().join(format!("smalt-overlay-{}.bin", std::process::id()));
+        let mut bytes = vec![1u8; 3 * page];
+        bytes[page..2 * page].fill(2);
+        std::fs::write(&path, &bytes).expect("write");
+        let file = std::fs::File::open(&path).expect("open");
+        let _ = std::fs::remove_file(&path);
+        let mut r = Region::reserve(1 << 20).expect("reserve");
+        r.write(0, 9);
+        let two = FileMapping { fd: file.as_raw_fd(), file_offset: page as u64, len: 2 * page };
+        r.overlay_file(4 * page, two).expect("overlay");
+        assert_eq!(r.read(0), 9);
+        assert_eq!(r.bytes()[4 * page - 1], 0);
+        assert_eq!(r.bytes()[4 * page], 2);
+        assert_eq!(r.bytes()[5 * page], 1);
+        assert_eq!(r.bytes()[6 * page], 0);
+        r.write(4 * page, 7);
+        assert_eq!(r.read(4 * page), 7);
+        let partial = FileMapping { fd: file.as_raw_fd(), file_offset: 0, len: page + 8 };
+        assert!(matches!(r.overlay_file(0, partial), Err(RegionError::BadFileRange(_))));
+        let past_end = FileMapping { fd: file.as_raw_fd(), file_offset: 0, len: page };
+        assert!(matches!(r.overlay_file(r.len(), past_end), Err(RegionError::BadFileRange(_))));
+        let unaligned = FileMapping { fd: file.as_raw_fd(), file_offset: 0, len: page };
+        assert!(matches!(r.overlay_file(8, unaligned), Err(RegionError::BadFileRange(_))));
+    }
 }
