@@ -289,10 +289,11 @@ impl Vm {
         };
         let recorded = recorded_base_path(path, &base.path).map_err(|e| save_error(e.to_string()))?;
         if recorded.is_none() {
-            return Err(save_error(format!(
+            return Err(save_error(
                 "it is this world's base image; saving a delta over it would lose the base (save the delta \
                  under another name, or save a full image with saveImage:)"
-            )));
+                    .into(),
+            ));
         }
         self.full_garbage_collect();
         let nil = self.mem.nil();
@@ -491,10 +492,8 @@ pub fn verify_delta_file(path: &Path, bytes: &[u8], header: &ImageHeader) -> Res
     if found != base.header.heap_checksum {
         return Err(ImageError::Base {
             path: shown,
-            problem: format!(
-                "{}",
-                ImageError::HeapChecksum { path: base_shown, expected: base.header.heap_checksum, found }
-            ),
+            problem: ImageError::HeapChecksum { path: base_shown, expected: base.header.heap_checksum, found }
+                .to_string(),
         });
     }
     Ok((table, base.path))
