@@ -9,6 +9,10 @@
 //! carries in itself, is timed too. Ratios are against the small image,
 //! measured in the same run.
 //!
+//! Then saves deltas over the 200 MB image — a small change and a big one —
+//! and reports their size, how long saving them takes, and how long booting
+//! them (base mapped, then the delta's pages) takes beside booting the base.
+//!
 //! Options (after `--`): `--runs N` (default 31).
 
 use std::io::Write;
@@ -144,6 +148,58 @@ fn main() {
     println!();
     println!("boot times are medians of {runs} whole processes (spawn, boot, evaluate 3 + 4, exit), interleaved;");
     println!("save times are medians of 5 processes that boot, save the image again and exit.");
+
+    deltas(d, runs);
+}
+
+/// Delta images over the 200 MB image: a small change (one slot, one new
+/// 1000-element Array) and a big one (a tenth of the ballast replaced),
+/// their size, the time to save them and to boot them against the base.
+fn deltas(d: &Path, runs: usize) {
+    let changes = [
+        ("small change", "(Ballast at: 1000000) at: 1 put: 'changed'. Smalltalk at: #Extra put: (1 to: 1000) asArray"),
+        ("1/10 replaced", "1 to: 200000 do: [:i | Ballast at: i * 10 put: (Array new: 10)]"),
+    ];
+    println!();
+    println!(
+        "{:<22} {:>12} {:>14} {:>16} {:>16}",
+        "delta over 200mb", "bytes", "% of base", "save (ms)", "boot + 3+4 (ms)"
+    );
+    let base = std::fs::metadata(d.join("200mb.image")).map(|m| m.len()).unwrap_or(1);
+    let mut names = Vec::new();
+    let mut saves = Vec::new();
+    for (i, (label, change)) in changes.iter().enumerate() {
+        let name = format!("delta{i}.image");
+        let statements = format!("{change}. nil");
+        let save = median(
+            (0..5)
+                .map(|_| {
+                    let started = Instant::now();
+                    must(smalt().current_dir(d).args(["-i", "200mb.image", "-e", &statements, "--save-delta", &name]));
+                    started.elapsed()
+                })
+                .collect(),
+        );
+        names.push((label, name));
+        saves.push(save);
+    }
+    let commands: Vec<Vec<&str>> = std::iter::once(vec!["-i", "200mb.image", "-e", "3 + 4"])
+        .chain(names.iter().map(|(_, name)| vec!["-i", name.as_str(), "-e", "3 + 4"]))
+        .collect();
+    let boots = time_interleaved(d, &commands, runs);
+    println!("{:<22} {:>12} {:>14} {:>16} {:>16.2}", "(the base itself)", base, "100", "-", ms(boots[0]));
+    for (((label, name), save), boot) in names.iter().zip(&saves).zip(&boots[1..]) {
+        let bytes = std::fs::metadata(d.join(name)).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "{:<22} {:>12} {:>14.3} {:>16.1} {:>16.2}",
+            label,
+            bytes,
+            100.0 * bytes as f64 / base as f64,
+            ms(*save),
+            ms(*boot)
+        );
+    }
+    println!("delta save times are medians of 5 processes that boot the base, change it and save the delta.");
 }
 
 fn ms(d: Duration) -> f64 {

@@ -27,7 +27,7 @@ const EXIT_VM_FAILURE: u8 = 70;
     version,
     about = "Smalt: a Smalltalk whose whole world lives in one object heap",
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  smalt hello.st                   run a program\n  smalt                            start the REPL (when standard input is a terminal)\n  smalt -e '3 + 4'                 print the value of an expression\n  echo '3 printNl' | smalt         run a program read from standard input\n  smalt app.st --save app.image    run a program, then save the world\n  smalt app.image ARGS...          boot an image (resuming it if it was saved mid-program)\n  smalt image verify app.image     check an image file thoroughly\n  smalt bundle app.image -o app    make one executable that runs app.image\n  smalt test tests/*.st            run the SUnit tests those files define"
+    after_help = "Examples:\n  smalt hello.st                   run a program\n  smalt                            start the REPL (when standard input is a terminal)\n  smalt -e '3 + 4'                 print the value of an expression\n  echo '3 printNl' | smalt         run a program read from standard input\n  smalt app.st --save app.image    run a program, then save the world\n  smalt app.image ARGS...          boot an image (resuming it if it was saved mid-program)\n  smalt -i base.image app.st --save-delta app.image\n                                   save only what changed over base.image\n  smalt image verify app.image     check an image file thoroughly\n  smalt bundle app.image -o app    make one executable that runs app.image\n  smalt test tests/*.st            run the SUnit tests those files define"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -42,8 +42,12 @@ struct Cli {
     image: Option<PathBuf>,
 
     /// After running, save the world to this image file.
-    #[arg(long = "save", value_name = "OUT.image")]
+    #[arg(long = "save", value_name = "OUT.image", conflicts_with = "save_delta")]
     save: Option<PathBuf>,
+
+    /// After running, save a delta image: only what changed since the base image was booted.
+    #[arg(long = "save-delta", value_name = "OUT.image")]
+    save_delta: Option<PathBuf>,
 
     /// Deepest call chain before RecursionTooDeep is signalled.
     #[arg(long, global = true, value_name = "FRAMES", default_value_t = 1_000_000)]
@@ -154,9 +158,10 @@ fn main() -> ExitCode {
     // Processes the program left ready, or waiting on a timer, run on.
     let outcome = outcome.and_then(|()| vm.run_other_processes().map_err(LoadError::from));
     vm.flush_stdout();
-    let outcome = outcome.and_then(|()| match &cli.save {
-        Some(out) => vm.save_world(out, true),
-        None => Ok(()),
+    let outcome = outcome.and_then(|()| match (&cli.save, &cli.save_delta) {
+        (Some(out), _) => vm.save_world(out, true),
+        (None, Some(out)) => vm.save_world_delta(out, true),
+        (None, None) => Ok(()),
     });
     finish(&mut vm, outcome)
 }
@@ -266,8 +271,12 @@ fn run_stdin(vm: &mut Vm) -> Result<(), LoadError> {
 fn verify(file: &Path) -> ExitCode {
     match image::verify::verify_image(file) {
         Ok(report) => {
+            let over = match &report.delta {
+                Some((table, base)) => format!(" as {} changed pages over base {}", table.pages.len(), base.display()),
+                None => String::new(),
+            };
             println!(
-                "{}: ok ({} objects, {} bytes of heap, every checksum and reference checked)",
+                "{}: ok ({} objects, {} bytes of heap{over}, every checksum and reference checked)",
                 file.display(),
                 report.objects,
                 report.header.heap_bytes
@@ -295,6 +304,17 @@ fn info(file: &Path) -> ExitCode {
             println!("heap checksum:    {:08x}", h.heap_checksum);
             println!("special objects:  {:#x}", h.special_objects);
             println!("saved at:         {} (seconds since 1970)", h.saved_at);
+            if h.is_delta() {
+                match image::delta::DeltaTable::decode(&bytes, &h, bytes.len() as u64, &shown) {
+                    Ok(table) => {
+                        println!("base image:       {}", table.base_path.display());
+                        println!("base identity:    {}", image::delta::describe_identity(&h.base_identity));
+                        println!("page size:        {}", table.page_size);
+                        println!("changed pages:    {}", table.pages.len());
+                    }
+                    Err(e) => return image_failure(e),
+                }
+            }
             ExitCode::SUCCESS
         }
         Err(e) => image_failure(e),

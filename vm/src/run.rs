@@ -70,6 +70,13 @@ impl fmt::Display for LoadError {
     }
 }
 
+/// What a save writes: the whole old space, or the pages changed over a base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ImageKind {
+    Full,
+    Delta,
+}
+
 /// The items of a source file, in either of the forms Smalt reads: chunk
 /// format as Smalltalks file code out (`!Foo methodsFor: 'x'!` ... `! !`),
 /// or the bracket syntax.
@@ -180,18 +187,51 @@ impl Vm {
     /// # GC
     /// Runs Smalltalk code and a full collection.
     pub fn save_world(&mut self, path: &std::path::Path, quitting: bool) -> Result<(), LoadError> {
+        self.save_world_as(path, quitting, ImageKind::Full)
+    }
+
+    /// As [`Vm::save_world`], but saves a delta image over the base image
+    /// this world was booted from (`--save-delta`).
+    ///
+    /// # GC
+    /// Runs Smalltalk code and a full collection.
+    pub fn save_world_delta(&mut self, path: &std::path::Path, quitting: bool) -> Result<(), LoadError> {
+        self.save_world_as(path, quitting, ImageKind::Delta)
+    }
+
+    fn save_world_as(&mut self, path: &std::path::Path, quitting: bool, kind: ImageKind) -> Result<(), LoadError> {
         let smalltalk = self.mem.special_object(special::SMALLTALK);
         let flag = if quitting { self.mem.true_object() } else { self.mem.false_object() };
         self.send_message(smalltalk, "processShutDown:", &[flag])?;
-        self.timers_to_heap()?;
-        let saved = self.save_image(path, false);
-        self.mem.set_special_object(special::TIMERS, self.mem.nil());
+        let saved = self.save_image_of_kind(path, false, kind);
         if !quitting {
             let smalltalk = self.mem.special_object(special::SMALLTALK);
             let false_object = self.mem.false_object();
             self.send_message(smalltalk, "processStartUp:", &[false_object])?;
         }
         saved.map_err(LoadError::Image)
+    }
+
+    /// Writes the world as a full or a delta image, with the timers that
+    /// are pending (`resume`: with the running process, as
+    /// [`Vm::save_image`] says).
+    ///
+    /// # GC
+    /// A full collection.
+    pub(crate) fn save_image_of_kind(
+        &mut self,
+        path: &std::path::Path,
+        resume: bool,
+        kind: ImageKind,
+    ) -> Result<(), crate::image::ImageError> {
+        self.timers_to_heap()
+            .map_err(|e| crate::image::ImageError::Save { path: path.display().to_string(), error: e.to_string() })?;
+        let saved = match kind {
+            ImageKind::Full => self.save_image(path, resume),
+            ImageKind::Delta => self.save_delta(path, resume),
+        };
+        self.mem.set_special_object(special::TIMERS, self.mem.nil());
+        saved
     }
 
     /// Tells the shut-down list that the program is ending, as after

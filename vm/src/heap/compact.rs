@@ -30,6 +30,11 @@
 //!    lowest first. Destinations never pass their sources, so an object not
 //!    yet moved is never overwritten and the walk can still parse it.
 //!
+//! **A pinned base** (see [`super::MappedBase`]): when old space's start was
+//! mapped from an image file, every object in that part is marked live
+//! before the roots, so the dense prefix covers it and nothing in it moves;
+//! only the objects above it are compacted.
+//!
 //! # GC
 //! Only [`Heap::full_collect`] and [`Heap::collect`] run this, at the VM's
 //! safe points. Every `Oop` outside the heap and `roots` is stale afterwards.
@@ -86,6 +91,27 @@ impl Compactor<'_> {
 
     fn trace(&mut self) {
         while let Some(h) = self.stack.pop() {
+            match self.heap.traced_slots(h) {
+                Slots::Weak(_) => self.weak.push(h),
+                Slots::Strong(n) => {
+                    for i in 0..n {
+                        let value = Oop::from_bits(self.heap.region.read(h + 8 + 8 * i));
+                        self.mark(value);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Marks everything in `[8, end)` — the pinned base, whose objects all
+    /// count as live and stay put — and what it refers to. The base's
+    /// references are read, never written, so its pages stay clean.
+    fn mark_pinned(&mut self, end: usize) {
+        set_range(&mut self.bits, 1, end / 8);
+        let mut start = 8;
+        while start < end {
+            let h = self.heap.header_from_start(start);
+            start = self.heap.end_of(h);
             match self.heap.traced_slots(h) {
                 Slots::Weak(_) => self.weak.push(h),
                 Slots::Strong(n) => {
@@ -166,7 +192,11 @@ impl Compactor<'_> {
                 let value = Oop::from_bits(self.heap.region.read(at));
                 if value.is_object() && value.offset() >= self.dense_end {
                     debug_assert!(self.is_marked(value.offset()), "live ref to dead {value:?}");
-                    self.heap.region.write(at, self.forward(value).bits());
+                    let moved = self.forward(value);
+                    // An unchanged word is not written: its page stays clean.
+                    if moved != value {
+                        self.heap.region.write(at, moved.bits());
+                    }
                 }
             }
         }
@@ -210,6 +240,10 @@ impl Heap {
         let mut c =
             Compactor { heap: self, bits, stack: Vec::new(), weak: Vec::new(), block_live: Vec::new(), dense_end: 0 };
 
+        let pinned_end = c.heap.pinned_end();
+        if pinned_end > 8 {
+            c.mark_pinned(pinned_end);
+        }
         roots.visit(&mut |slot: &mut Oop| c.mark(*slot));
         let mut pinned = 8;
         for _ in 0..3 {
@@ -337,6 +371,47 @@ mod tests {
         let stats = heap.stats();
         assert_eq!((stats.eden_used, stats.survivor_used), (0, 0));
         assert!(heap.remembered.is_empty());
+    }
+
+    #[test]
+    fn a_pinned_base_stays_in_place_and_only_what_is_above_it_compacts() {
+        let mut heap = small_heap();
+        let base_dead = heap.allocate_old(5, Format::Fixed, 1).expect("room");
+        let base_kept = heap.allocate_old(5, Format::Fixed, 2).expect("room");
+        let weak = heap.allocate_old(5, Format::Weak, 2).expect("room");
+        let base_len = heap.stats().old_used;
+        let path = std::env::temp_dir().join(format!("smalt-pinned-{}.bin", std::process::id()));
+        std::fs::write(&path, b"stands in for an image").expect("write");
+        let file = std::fs::File::open(&path).expect("open");
+        let _ = std::fs::remove_file(&path);
+        heap.set_mapped_base(Some(MappedBase { path, file, file_offset: 0, len: base_len, identity: [0; 32] }));
+        // Above the base: garbage, then an object only a dead base object
+        // refers to, then one a live base object refers to.
+        let above_dead = heap.allocate_old(5, Format::Fixed, 3).expect("room");
+        let kept_by_dead = heap.allocate_old(5, Format::Fixed, 1).expect("room");
+        let kept_by_live = heap.allocate_old(5, Format::Fixed, 1).expect("room");
+        let young_only_weakly = heap.allocate(5, Format::Fixed, 1).expect("room");
+        let _ = above_dead;
+        heap.store(base_dead, 0, kept_by_dead);
+        heap.store(base_kept, 0, kept_by_live);
+        heap.store(weak, 0, young_only_weakly);
+        heap.store(weak, 1, base_dead);
+        let mut roots = vec![base_kept];
+        heap.full_collect(&mut roots);
+        check(&heap, &mut roots);
+        assert_eq!(roots[0], base_kept, "the base did not move");
+        assert_eq!(heap.fetch(weak, 0), NIL, "a dead young object is cleared from weak slots");
+        assert_eq!(heap.fetch(weak, 1), base_dead, "every base object counts as live");
+        let moved_dead = heap.fetch(base_dead, 0);
+        let moved_live = heap.fetch(base_kept, 0);
+        assert_eq!(moved_dead, Oop::from_offset(base_len), "the garbage above the base is gone");
+        assert_eq!(moved_live, Oop::from_offset(base_len + 16));
+        assert_eq!(heap.stats().old_used, base_len + 32);
+        // A full image save unpins: then the base compacts too.
+        heap.set_base_pinned(false);
+        heap.full_collect(&mut roots);
+        check(&heap, &mut roots);
+        assert_eq!(roots[0], base_dead, "base_kept slid down over base_dead");
     }
 
     #[test]

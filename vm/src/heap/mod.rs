@@ -78,7 +78,7 @@ use std::time::Duration;
 
 pub use header::{Format, Header};
 pub use oop::Oop;
-pub use region::{FileMapping, RegionError};
+pub use region::{page_size, FileMapping, RegionError};
 pub use verify::{Problem, VerifyError};
 
 use region::Region;
@@ -219,6 +219,35 @@ pub struct Heap {
     stats: HeapStats,
     /// The mark bitmap, kept between full collections to reuse its memory.
     mark_bits: Vec<u64>,
+    /// The file the start of old space was mapped from, if any.
+    base: Option<MappedBase>,
+    /// Whether full collections keep the base's objects where they are.
+    base_pinned: bool,
+}
+
+/// The file whose bytes the first `len` bytes of old space were mapped
+/// from (an image's heap part), kept open so that its original bytes can be
+/// read again after the private mapping has been written to.
+///
+/// While a base is set and pinned, a full collection neither moves nor
+/// frees anything in `[0, len)`: the base's objects all count as live, and
+/// only what lies above them is compacted. So the pages of the base stay
+/// where they were and unwritten unless the program writes to them — which
+/// keeps them shared between processes and keeps a delta image small. Its
+/// dead objects cost no private memory (their pages are the file's) and go
+/// at the next unpinned collection (a full image save).
+#[derive(Debug)]
+pub struct MappedBase {
+    /// Where the base was found (absolute, for the delta that names it).
+    pub path: std::path::PathBuf,
+    /// The base file, open: the same file even if `path` is replaced.
+    pub file: std::fs::File,
+    /// Where old space starts in `file`.
+    pub file_offset: u64,
+    /// How many bytes of old space came from the file.
+    pub len: usize,
+    /// What the image code identifies the file by (opaque to the heap).
+    pub identity: [u8; 32],
 }
 
 impl std::fmt::Debug for Heap {
@@ -287,9 +316,66 @@ impl Heap {
             hash_state: 0x9E37_79B9_7F4A_7C15,
             stats: HeapStats::default(),
             mark_bits: Vec::new(),
+            base: None,
+            base_pinned: true,
         };
         heap.set_old_threshold();
         Ok(heap)
+    }
+
+    /// Records the file old space's start was mapped from (or forgets it).
+    pub fn set_mapped_base(&mut self, base: Option<MappedBase>) {
+        self.base = base;
+    }
+
+    /// The file old space's start was mapped from, if any.
+    pub fn mapped_base(&self) -> Option<&MappedBase> {
+        self.base.as_ref()
+    }
+
+    /// Whether full collections keep the mapped base in place (the default).
+    /// A full image save turns this off for its collection, to compact all.
+    pub fn set_base_pinned(&mut self, pinned: bool) {
+        self.base_pinned = pinned;
+    }
+
+    /// Where full collections must not move anything below: the end of the
+    /// mapped base while it is pinned, else 0.
+    fn pinned_end(&self) -> usize {
+        match &self.base {
+            Some(base) if self.base_pinned => base.len.min(self.old_top),
+            _ => 0,
+        }
+    }
+
+    /// Maps `file` over old space from `offset` on (a page multiple; whole
+    /// pages): the changed pages of a delta image over its base.
+    pub fn overlay_file(&mut self, offset: usize, file: FileMapping) -> Result<(), HeapError> {
+        if offset.saturating_add(file.len) > self.old_limit {
+            return Err(HeapError::BadConfig("image heap length does not fit the heap"));
+        }
+        Ok(self.region.overlay_file(offset, file)?)
+    }
+
+    /// Old space's bytes from `offset` on, to be filled by the caller (the
+    /// fallback for a delta whose pages cannot be mapped); at most up to
+    /// the old-space limit.
+    pub fn old_space_bytes_mut(&mut self, offset: usize, len: usize) -> Result<&mut [u8], HeapError> {
+        if offset.saturating_add(len) > self.old_limit {
+            return Err(HeapError::BadConfig("image heap length does not fit the heap"));
+        }
+        Ok(&mut self.region.bytes_mut()[offset..offset + len])
+    }
+
+    /// Says that old space holds `len` bytes of objects (after a delta's
+    /// pages were laid over its base).
+    pub fn set_old_space_length(&mut self, len: usize) -> Result<(), HeapError> {
+        if len < 8 || len % 8 != 0 || len > self.old_limit {
+            return Err(HeapError::BadConfig("image heap length does not fit the heap"));
+        }
+        self.old_top = len;
+        self.set_old_threshold();
+        Ok(())
     }
 
     fn set_old_threshold(&mut self) {

@@ -92,7 +92,8 @@ pub struct Region {
 unsafe impl Send for Region {}
 unsafe impl Sync for Region {}
 
-fn page_size() -> usize {
+/// The system's page size: the granularity of mapping a file.
+pub fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions; it only reads a system constant.
     let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
     if size <= 0 {
@@ -151,15 +152,32 @@ impl Region {
     }
 
     fn map_file(&self, file: FileMapping) -> Result<(), RegionError> {
+        self.map_file_at(0, file)
+    }
+
+    /// Maps `file` copy-on-write over the region's pages from byte `offset`
+    /// on (a page multiple): a delta image's changed pages over its base.
+    /// The file range must be whole pages, all inside the file.
+    pub fn overlay_file(&mut self, offset: usize, file: FileMapping) -> Result<(), RegionError> {
+        if file.len % page_size() != 0 {
+            return Err(RegionError::BadFileRange("an overlay is not a whole number of pages"));
+        }
+        self.map_file_at(offset, file)
+    }
+
+    /// Maps `file` over `[offset, offset + file.len rounded up to a page)`.
+    /// Takes `&self` for construction; [`Region::overlay_file`] is the
+    /// `&mut` entry point for a region already lent out.
+    fn map_file_at(&self, offset: usize, file: FileMapping) -> Result<(), RegionError> {
         let page = page_size();
-        if file.file_offset & (page as u64 - 1) != 0 {
+        if file.file_offset & (page as u64 - 1) != 0 || offset & (page - 1) != 0 {
             return Err(RegionError::BadFileRange("file offset is not page-aligned"));
         }
         if file.len == 0 {
             return Ok(());
         }
         let map_len = round_up(file.len, page);
-        if map_len > self.len {
+        if map_len > self.len || offset > self.len - map_len {
             return Err(RegionError::BadFileRange("heap part is larger than the reservation"));
         }
         // SAFETY: `stat` is plain old data; fstat fills it or fails.
@@ -172,14 +190,16 @@ impl Region {
         if (st.st_size as u64) < needed {
             return Err(RegionError::BadFileRange("file is shorter than its heap part"));
         }
-        // SAFETY: the target range [base, base + map_len) lies inside our own
-        // mapping (checked above), which nothing borrows while `&self` is the
-        // only reference during construction; MAP_FIXED replaces exactly those
-        // pages. Every mapped page is at least partly inside the file, so no
-        // access can fault with SIGBUS (bytes past EOF in the last page read 0).
+        // SAFETY: the target range [base + offset, base + offset + map_len)
+        // lies inside our own mapping (checked above), and no slice into it
+        // is alive: during construction nothing has borrowed the region yet,
+        // and `overlay_file` holds `&mut self`. MAP_FIXED replaces exactly
+        // those pages. Every mapped page is at least partly inside the file,
+        // so no access can fault with SIGBUS (bytes past EOF in the last page
+        // read 0).
         let ptr = unsafe {
             libc::mmap(
-                self.base.as_ptr().cast(),
+                self.base.as_ptr().cast::<u8>().add(offset).cast(),
                 map_len,
                 libc::PROT_READ | libc::PROT_WRITE,
                 libc::MAP_PRIVATE | libc::MAP_FIXED,
@@ -364,5 +384,33 @@ mod tests {
         drop(r);
         let _ = std::fs::remove_file(&path);
         assert_eq!(std::fs::read(&path).ok().map(|b| b[0]), None);
+    }
+
+    #[test]
+    fn pages_of_another_file_map_over_the_middle_of_a_region() {
+        let page = page_size();
+        let path = std::env::temp_dir().join(format!("smalt-overlay-{}.bin", std::process::id()));
+        let mut bytes = vec![1u8; 3 * page];
+        bytes[page..2 * page].fill(2);
+        std::fs::write(&path, &bytes).expect("write");
+        let file = std::fs::File::open(&path).expect("open");
+        let _ = std::fs::remove_file(&path);
+        let mut r = Region::reserve(1 << 20).expect("reserve");
+        r.write(0, 9);
+        let two = FileMapping { fd: file.as_raw_fd(), file_offset: page as u64, len: 2 * page };
+        r.overlay_file(4 * page, two).expect("overlay");
+        assert_eq!(r.read(0), 9);
+        assert_eq!(r.bytes()[4 * page - 1], 0);
+        assert_eq!(r.bytes()[4 * page], 2);
+        assert_eq!(r.bytes()[5 * page], 1);
+        assert_eq!(r.bytes()[6 * page], 0);
+        r.write(4 * page, 7);
+        assert_eq!(r.read(4 * page), 7);
+        let partial = FileMapping { fd: file.as_raw_fd(), file_offset: 0, len: page + 8 };
+        assert!(matches!(r.overlay_file(0, partial), Err(RegionError::BadFileRange(_))));
+        let past_end = FileMapping { fd: file.as_raw_fd(), file_offset: 0, len: page };
+        assert!(matches!(r.overlay_file(r.len(), past_end), Err(RegionError::BadFileRange(_))));
+        let unaligned = FileMapping { fd: file.as_raw_fd(), file_offset: 0, len: page };
+        assert!(matches!(r.overlay_file(8, unaligned), Err(RegionError::BadFileRange(_))));
     }
 }

@@ -1,14 +1,18 @@
 //! Booting: check the header against the file, map the heap part of the
 //! file copy-on-write at the heap's base, and resume. No work per object:
 //! references are offsets from the base, so the mapping is valid at once.
+//! A delta image maps its base first, then its own pages (see [`delta`]).
+//! A full image booted from its own file is remembered as the base of the
+//! deltas this world may save.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
+use super::delta::{self, OpenedDelta};
 use super::format::{self, ImageError, ImageHeader};
-use crate::heap::{FileMapping, Format, Heap, Oop};
+use crate::heap::{FileMapping, Format, Heap, MappedBase, Oop};
 use crate::interp::{Vm, VmOptions};
 use crate::objects::layout::{class, special, KnownClass};
 
@@ -41,18 +45,32 @@ impl Vm {
         file.read_exact(&mut head).map_err(io)?;
         let header = ImageHeader::decode(&head, len, &shown)?;
         if header.is_delta() {
-            return Err(ImageError::Base {
-                path: shown,
-                problem: "delta images are not supported by this build".into(),
-            });
+            if start != 0 {
+                return Err(ImageError::Base {
+                    path: shown,
+                    problem: "a delta cannot run from inside an executable; bundle a full image".into(),
+                });
+            }
+            let table = delta::read_table(&file, &header, meta.len(), &shown)?;
+            return Vm::boot_delta(OpenedDelta { file, header, table }, path, options);
         }
         let mapping = FileMapping {
             fd: file.as_raw_fd(),
             file_offset: start + header.heap_offset,
             len: header.heap_bytes as usize,
         };
-        let heap = Heap::with_file(options.heap.clone(), Some(mapping))
+        let mut heap = Heap::with_file(options.heap.clone(), Some(mapping))
             .map_err(|e| ImageError::Map { path: shown.clone(), error: e.to_string() })?;
+        if start == 0 {
+            // This file can be the base of a delta saved later.
+            heap.set_mapped_base(Some(MappedBase {
+                path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+                file,
+                file_offset: header.heap_offset,
+                len: header.heap_bytes as usize,
+                identity: delta::base_identity(&header),
+            }));
+        }
         Vm::from_booted_heap(heap, &header, options, &shown)
     }
 
@@ -69,7 +87,12 @@ impl Vm {
 
     /// A VM over a heap that holds a saved world. Checks the handful of
     /// objects everything hangs from (not every object: that is `verify`).
-    fn from_booted_heap(heap: Heap, header: &ImageHeader, options: VmOptions, path: &str) -> Result<Vm, ImageError> {
+    pub(super) fn from_booted_heap(
+        heap: Heap,
+        header: &ImageHeader,
+        options: VmOptions,
+        path: &str,
+    ) -> Result<Vm, ImageError> {
         let mut vm = Vm::with_existing_heap(heap, options);
         let special_oop = Oop::from_bits(header.special_objects);
         let layout_error = |what: String| ImageError::Layout { path: path.to_string(), what };

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::format::{self, ImageError, ImageHeader};
-use crate::heap::Oop;
+use crate::heap::{MappedBase, Oop};
 use crate::interp::Vm;
 use crate::objects::layout::special;
 
@@ -23,8 +23,15 @@ impl Vm {
     /// Runs a full collection: every Oop held by the caller is stale
     /// afterwards, except `resume_context`'s chain, which is kept and can be
     /// found again as the active context.
+    ///
+    /// The collection compacts all of old space, the base this world was
+    /// booted from included; the saved file then becomes the base of the
+    /// deltas saved later (if the save fails, there is none until the next
+    /// full save succeeds: the old base's objects have moved).
     pub fn save_image(&mut self, path: &Path, resume: bool) -> Result<(), ImageError> {
+        self.mem.heap.set_base_pinned(false);
         self.full_garbage_collect();
+        self.mem.heap.set_base_pinned(true);
         let nil = self.mem.nil();
         let active = if resume && self.ctx != nil {
             self.save_registers();
@@ -35,7 +42,18 @@ impl Vm {
         self.mem.set_special_object(special::ACTIVE_CONTEXT, active);
         let result = write_image_file(path, self.mem.heap.old_space_bytes(), self.mem.special);
         self.mem.set_special_object(special::ACTIVE_CONTEXT, nil);
-        result
+        let base = match &result {
+            Ok(header) => File::open(path).ok().map(|file| MappedBase {
+                path: fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+                file,
+                file_offset: header.heap_offset,
+                len: header.heap_bytes as usize,
+                identity: super::delta::base_identity(header),
+            }),
+            Err(_) => None,
+        };
+        self.mem.heap.set_mapped_base(base);
+        result.map(|_| ())
     }
 }
 
@@ -55,10 +73,11 @@ pub fn full_header(heap: &[u8], special_objects: Oop) -> ImageHeader {
     }
 }
 
-/// Writes an image of `heap` to `path` crash-safely.
-pub fn write_image_file(path: &Path, heap: &[u8], special_objects: Oop) -> Result<(), ImageError> {
+/// Writes an image of `heap` to `path` crash-safely; answers its header.
+pub fn write_image_file(path: &Path, heap: &[u8], special_objects: Oop) -> Result<ImageHeader, ImageError> {
     let header = full_header(heap, special_objects);
-    write_atomically(path, &header, &[heap])
+    write_atomically(path, &header, &[heap])?;
+    Ok(header)
 }
 
 /// Writes header, padding and `parts` to a temporary file beside `path`,

@@ -274,6 +274,9 @@ pub enum Primitive {
     /// running a world, for telling a handle opened before an image save
     /// from one opened after the image was booted.
     SessionId = 231,
+    /// `Smalltalk primSaveDelta: path`: as SaveImage, but writes a delta
+    /// image: only the pages changed since the base image was booted.
+    SaveDelta = 232,
 
     // Files, directories and standard input (prims::file). A primitive that
     // meets an operating-system error answers `{code. reason}`: an Array of
@@ -519,6 +522,7 @@ impl Primitive {
             220 => P::DeclareGlobal,
             230 => P::SaveImage,
             231 => P::SessionId,
+            232 => P::SaveDelta,
             240 => P::FileOpen,
             241 => P::FileClose,
             242 => P::FileReadText,
@@ -574,6 +578,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 173);
+        assert_eq!(seen, 174);
     }
 }

@@ -257,5 +257,6 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::ContextContinue
         | P::Interrupted => process::process(vm, prim, argc),
         P::HeapUsage => system::system(vm, prim, argc),
+        P::SaveDelta => system::save_primitive(vm, argc, crate::run::ImageKind::Delta),
     }
 }

@@ -13,6 +13,7 @@ use crate::heap::Oop;
 use crate::install::{BindingScope, ClassSpec, SourceSyntax};
 use crate::interp::{Halt, Vm};
 use crate::objects::layout::{class, code, special, KnownClass};
+use crate::run::ImageKind;
 
 pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
     match prim {
@@ -166,31 +167,7 @@ pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             vm.mem.declare_global(key, value)?;
             answer(vm, argc, value)
         }
-        P::SaveImage => {
-            let path = vm.mem.string_value(arg(vm, argc, 0)).ok_or(PrimError::Fail)?;
-            if !vm.suspended.is_empty() {
-                // The evaluations below this one live on the Rust stack,
-                // which an image cannot hold.
-                let text = format!(
-                    "cannot save an image to {path} from code run by fileIn: or evaluate: inside another \
-                     evaluation; save from the program itself"
-                );
-                let message = vm.mem.new_string(&text)?;
-                return answer(vm, argc, message);
-            }
-            // The resumed process finds `true` as the answer; this one `false`.
-            vm.pop_n(argc + 1);
-            vm.push(vm.mem.true_object());
-            vm.timers_to_heap()?;
-            let saved = vm.save_image(std::path::Path::new(&path), true);
-            vm.mem.set_special_object(crate::objects::layout::special::TIMERS, vm.mem.nil());
-            let answer_now = match saved {
-                Ok(()) => vm.mem.false_object(),
-                Err(e) => vm.mem.new_string(&e.to_string())?,
-            };
-            vm.set_stack_value(0, answer_now);
-            Ok(())
-        }
+        P::SaveImage => save_primitive(vm, argc, ImageKind::Full),
         P::SessionId => {
             let id = Oop::small_integer(vm.session_id);
             answer(vm, argc, id)
@@ -248,4 +225,31 @@ fn define_subclass(vm: &mut Vm, argc: usize) -> PrimResult {
         Err(message) => vm.mem.new_string(&message)?,
     };
     answer(vm, argc, result)
+}
+
+/// `primSaveImage:` and `primSaveDelta:`: answers false in the process that
+/// saved, true when the image is booted and execution resumes here, or a
+/// String naming the path and the OS error when the save failed.
+pub(crate) fn save_primitive(vm: &mut Vm, argc: usize, kind: ImageKind) -> PrimResult {
+    let path = vm.mem.string_value(arg(vm, argc, 0)).ok_or(PrimError::Fail)?;
+    if !vm.suspended.is_empty() {
+        // The evaluations below this one live on the Rust stack, which an
+        // image cannot hold.
+        let what = if kind == ImageKind::Full { "an image" } else { "a delta" };
+        let text = format!(
+            "cannot save {what} to {path} from code run by fileIn: or evaluate: inside another evaluation; \
+             save from the program itself"
+        );
+        let message = vm.mem.new_string(&text)?;
+        return answer(vm, argc, message);
+    }
+    // The resumed process finds `true` as the answer; this one `false`.
+    vm.pop_n(argc + 1);
+    vm.push(vm.mem.true_object());
+    let answer_now = match vm.save_image_of_kind(std::path::Path::new(&path), true, kind) {
+        Ok(()) => vm.mem.false_object(),
+        Err(e) => vm.mem.new_string(&e.to_string())?,
+    };
+    vm.set_stack_value(0, answer_now);
+    Ok(())
 }
