@@ -121,6 +121,15 @@ impl Heap {
         &self.region.bytes()[body..body + self.byte_len(oop)]
     }
 
+    /// The byte at a heap offset: what [`Heap::bytes`] would give at
+    /// `offset - (oop.offset() + 8)`, for a reader (the interpreter's
+    /// bytecode fetch) that has computed the object's body offset once.
+    /// Panics only outside the heap.
+    #[inline(always)]
+    pub fn byte_at(&self, offset: usize) -> u8 {
+        self.region.bytes()[offset]
+    }
+
     /// The body as mutable bytes, without padding. Remembers an old code or
     /// pointer object, as its references may change.
     #[inline]

@@ -52,9 +52,9 @@ impl Vm {
     }
 
     /// The next bytecode, advancing the ip.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn next_byte(&mut self) -> u8 {
-        let byte = self.mem.heap.bytes(self.method)[self.code_base + self.ip];
+        let byte = self.mem.heap.byte_at(self.code_base + self.ip);
         self.ip += 1;
         byte
     }
@@ -79,7 +79,7 @@ impl Vm {
         self.ip = heap.fetch(ctx, context::PC).to_small_integer().unwrap_or(0).max(0) as usize;
         self.sp = heap.fetch(ctx, context::STACKP).to_small_integer().unwrap_or(0).max(0) as usize;
         let header = heap.fetch(self.method, code::HEADER).to_small_integer().unwrap_or(0);
-        self.code_base = (1 + code::pointer_slots(header)) * 8;
+        self.code_base = self.method.offset() + 8 + (1 + code::pointer_slots(header)) * 8;
     }
 
     /// The header word of compiled code.

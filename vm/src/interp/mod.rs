@@ -105,7 +105,8 @@ pub struct Vm {
     pub(crate) ip: usize,
     /// Used indexed slots of the active context (temps, then the stack).
     pub(crate) sp: usize,
-    /// Byte offset of the first bytecode in the method's body.
+    /// Heap offset of the active method's first bytecode (recomputed
+    /// whenever a context is loaded, so also after every collection).
     pub(crate) code_base: usize,
     /// How many contexts the chain from the active one down has.
     pub(crate) depth: usize,
