@@ -13,7 +13,7 @@ use crate::objects::symbol::string_hash;
 
 pub fn string(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
     let rcvr = receiver(vm, argc);
-    require(vm.mem.code_points(rcvr).is_some())?;
+    require(holds_text(vm, rcvr))?;
     match prim {
         P::StringAt => {
             let index = arg(vm, argc, 0).to_small_integer().ok_or(PrimError::Fail)?;
@@ -52,7 +52,7 @@ pub fn string(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let hash = if vm.mem.is_symbol(rcvr) {
                 vm.mem.heap.identity_hash(rcvr)
             } else {
-                string_hash(vm.mem.code_points(rcvr).unwrap_or_default())
+                text(vm, rcvr).map_or(0, |t| string_hash(t.code_points()))
             };
             answer(vm, argc, Oop::small_integer(hash as i64))
         }
@@ -66,19 +66,24 @@ pub fn string(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
         }
         P::StringEqual => {
             let other = arg(vm, argc, 0);
-            let equal = match vm.mem.code_points(other) {
-                Some(b) if vm.mem.is_string_like(other) => vm.mem.code_points(rcvr) == Some(b),
-                _ => false,
-            };
+            let equal = vm.mem.is_string_like(other)
+                && match (text(vm, rcvr), text(vm, other)) {
+                    (Some(Text::Narrow(a)), Some(Text::Narrow(b))) => a == b,
+                    (Some(a), Some(b)) => a.code_points().eq(b.code_points()),
+                    _ => false,
+                };
             let result = vm.mem.boolean(equal);
             answer(vm, argc, result)
         }
         P::StringCompare => {
             let other = arg(vm, argc, 0);
             require(vm.mem.is_string_like(other))?;
-            let a = vm.mem.code_points(rcvr).unwrap_or_default();
-            let b = vm.mem.code_points(other).ok_or(PrimError::Fail)?;
-            let order = a.cmp(&b) as i64;
+            let order = match (text(vm, rcvr), text(vm, other)) {
+                // Bytes are code points 0..=255, so they order alike.
+                (Some(Text::Narrow(a)), Some(Text::Narrow(b))) => a.cmp(b),
+                (Some(a), Some(b)) => a.code_points().cmp(b.code_points()),
+                _ => return Err(PrimError::Fail),
+            } as i64;
             answer(vm, argc, Oop::small_integer(order))
         }
         P::SymbolNumArgs => {
@@ -106,6 +111,39 @@ pub fn string(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             answer(vm, argc, result)
         }
         _ => Err(PrimError::Fail),
+    }
+}
+
+/// The characters of a String, Symbol or WideString: a byte string's bytes
+/// as they lie in the heap (no copy), a wide string's code points.
+enum Text<'a> {
+    Narrow(&'a [u8]),
+    Wide(Vec<u32>),
+}
+
+impl Text<'_> {
+    fn code_points(&self) -> Box<dyn Iterator<Item = u32> + '_> {
+        match self {
+            Text::Narrow(bytes) => Box::new(bytes.iter().map(|&b| u32::from(b))),
+            Text::Wide(cps) => Box::new(cps.iter().copied()),
+        }
+    }
+}
+
+/// Whether `oop` holds characters (bytes or 32-bit words).
+fn holds_text(vm: &Vm, oop: Oop) -> bool {
+    oop.is_object() && matches!(vm.mem.heap.format_of(oop), Format::Bytes { .. } | Format::Words32 { .. })
+}
+
+/// The characters of `oop`, if it holds characters.
+fn text(vm: &Vm, oop: Oop) -> Option<Text<'_>> {
+    if !holds_text(vm, oop) {
+        return None;
+    }
+    match vm.mem.heap.format_of(oop) {
+        Format::Bytes { .. } => Some(Text::Narrow(vm.mem.heap.bytes(oop))),
+        Format::Words32 { .. } => vm.mem.code_points(oop).map(Text::Wide),
+        _ => None,
     }
 }
 
