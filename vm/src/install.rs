@@ -480,7 +480,9 @@ impl ObjectMemory {
         Ok(method)
     }
 
-    /// `{category. fileName. pragmas. syntax}`.
+    /// `{category. fileName. pragmas. syntax. firstLine}`; the first line (of
+    /// the method's source in its file) is set by whoever compiled it from
+    /// a file, so that recompiling it keeps its line numbers.
     fn code_properties(&mut self, desc: &CompiledCode, syntax: SourceSyntax, file: &str) -> Result<Oop, VmError> {
         let category =
             desc.pragmas.iter().find(|p| p.selector == "category:").and_then(|p| match p.arguments.first() {
@@ -502,7 +504,8 @@ impl ObjectMemory {
         }
         let pragmas = self.new_array_from(&pragmas)?;
         let syntax = self.intern(syntax.symbol_name())?;
-        self.new_array_from(&[category, file, pragmas, syntax])
+        let nil = self.nil();
+        self.new_array_from(&[category, file, pragmas, syntax, nil])
     }
 
     /// The object for a constant literal.

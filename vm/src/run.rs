@@ -70,6 +70,10 @@ impl fmt::Display for LoadError {
     }
 }
 
+/// The slot of a method's properties that holds the first line of its
+/// source in its file (see `install::code_properties`).
+const METHOD_FIRST_LINE: usize = 4;
+
 /// What a save writes: the whole old space, or the pages changed over a base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ImageKind {
@@ -435,6 +439,10 @@ impl Vm {
         // wins over none; the method's own pragma, read by install_code,
         // wins over that.
         let properties = self.mem.heap.fetch(method, code::PROPERTIES);
+        if self.mem.heap.num_slots(properties) > METHOD_FIRST_LINE {
+            let first_line = Oop::small_integer(i64::from(text.origin.first_line));
+            self.mem.heap.store(properties, METHOD_FIRST_LINE, first_line);
+        }
         if let Some(category) = category {
             if self.mem.heap.fetch(properties, 0) == self.mem.nil() {
                 let name = self.mem.new_string(category)?;
@@ -476,7 +484,8 @@ impl Vm {
             let source = self.mem.heap.fetch(method, code::SOURCE);
             let Some(text) = self.mem.string_value(source) else { continue };
             let props = self.mem.heap.fetch(method, code::PROPERTIES);
-            let (file, syntax, category) = if props != self.mem.nil() && self.mem.heap.num_slots(props) >= 4 {
+            let slots = if props == self.mem.nil() { 0 } else { self.mem.heap.num_slots(props) };
+            let (file, syntax, category) = if slots >= 4 {
                 let category = self.mem.string_value(self.mem.heap.fetch(props, 0));
                 let file = self.mem.string_value(self.mem.heap.fetch(props, 1)).unwrap_or_default();
                 let syntax = self.mem.string_value(self.mem.heap.fetch(props, 3)).unwrap_or_default();
@@ -484,7 +493,14 @@ impl Vm {
             } else {
                 (String::new(), MethodSyntax::Bracket, None)
             };
-            let st = SourceText { text, origin: Origin { name: file, first_line: 1, first_column: 1 } };
+            // Where the source began in its file, so that walkbacks of the
+            // recompiled method still name the right lines.
+            let first_line = if slots > METHOD_FIRST_LINE {
+                self.mem.heap.fetch(props, METHOD_FIRST_LINE).to_small_integer().map_or(1, |n| n.max(1) as u32)
+            } else {
+                1
+            };
+            let st = SourceText { text, origin: Origin { name: file, first_line, first_column: 1 } };
             self.compile_source_into(cls, &st, syntax, category.as_deref())?;
         }
         Ok(())
