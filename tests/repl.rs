@@ -569,3 +569,24 @@ fn save_writes_an_image_that_boots_into_the_repl_with_the_workspace() {
     eval_number(&mut p, "more + total", 47);
     quit(p);
 }
+
+#[test]
+fn processes_made_ready_run_after_the_value_is_shown() {
+    let home = temp_home("processes");
+    let mut p = start(&home);
+    p.send_line("q := SharedQueue new. [q nextPut: 6 * 7. 'background ran' displayNl] fork").expect("sent");
+    p.exp_string("a Process").expect("the value, the new process, is shown first");
+    p.exp_string("background ran").expect("then the process runs");
+    exp_prompt(&mut p).expect("the prompt");
+    eval_number(&mut p, "q next", 42);
+    // Waiting on a Semaphore nobody signals is a deadlock, reported, and the REPL goes on.
+    p.send_line("Semaphore new wait").expect("sent");
+    p.exp_string("Deadlock: the process 'main' waits on a Semaphore").expect("the deadlock is reported");
+    exp_prompt(&mut p).expect("the prompt");
+    eval_number(&mut p, "3 + 4", 7);
+    // A process waiting on a Delay does not hold the prompt (nor the exit).
+    p.send_line("[(Delay forSeconds: 30) wait. 'late' displayNl] fork. 5").expect("sent");
+    p.exp_regex("\n5\r?\n").expect("the value");
+    exp_prompt(&mut p).expect("the prompt comes back at once");
+    quit(p);
+}
