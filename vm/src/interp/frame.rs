@@ -82,6 +82,39 @@ impl Vm {
         self.code_base = self.method.offset() + 8 + (1 + code::pointer_slots(header)) * 8;
     }
 
+    /// Makes `ctx` the active context if [`Vm::is_resumable_context`]
+    /// holds, checking and loading in one pass (the return path's).
+    #[inline]
+    pub(crate) fn load_resumable_context(&mut self, ctx: Oop) -> bool {
+        let heap = &self.mem.heap;
+        if !ctx.is_object() || heap.class_index_of(ctx) != crate::objects::layout::KnownClass::Context.index() {
+            return false;
+        }
+        let method = heap.fetch(ctx, context::METHOD);
+        if !method.is_object() || !heap.format_of(method).is_code() {
+            return false;
+        }
+        let (Some(pc), Some(sp)) =
+            (heap.fetch(ctx, context::PC).to_small_integer(), heap.fetch(ctx, context::STACKP).to_small_integer())
+        else {
+            return false;
+        };
+        let header = heap.fetch(method, code::HEADER).to_small_integer().unwrap_or(0);
+        let code_start = (1 + code::pointer_slots(header)) * 8;
+        let code_len = heap.byte_len(method).saturating_sub(code_start);
+        let slots = heap.num_slots(ctx) - context::FIRST_TEMP;
+        if pc < 0 || pc as usize >= code_len || sp < 0 || sp as usize > slots {
+            return false;
+        }
+        self.ctx = ctx;
+        self.method = method;
+        self.receiver = heap.fetch(ctx, context::RECEIVER);
+        self.ip = pc as usize;
+        self.sp = sp as usize;
+        self.code_base = method.offset() + 8 + code_start;
+        true
+    }
+
     /// The header word of compiled code.
     #[inline]
     pub(crate) fn code_header(&self, method: Oop) -> i64 {

@@ -35,11 +35,10 @@ impl Vm {
         if sender == self.mem.nil() {
             return Ok(Returned::Finished(value));
         }
-        if !self.is_resumable_context(sender) {
+        if !self.load_resumable_context(sender) {
             // The sender was terminated or tampered with: report, don't crash.
             return self.cannot_return(ctx, value);
         }
-        self.load_context(sender);
         self.push(value);
         Ok(Returned::Continue)
     }
