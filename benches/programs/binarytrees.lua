@@ -9,7 +9,7 @@ local function check(node)
   return 1 + check(node[1]) + check(node[2])
 end
 
-local maxDepth = tonumber(arg[1]) or 16
+local maxDepth = tonumber(arg[1]) or 14
 local minDepth = 4
 if maxDepth < minDepth + 2 then maxDepth = minDepth + 2 end
 local total = 0

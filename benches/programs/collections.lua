@@ -38,7 +38,7 @@ local n = tonumber(arg[1]) or 2000
 local total = 0
 for round = 1, n do
   local xs = {}
-  for i = 1, 1000 do xs[i] = i * round % 1009 end
+  for i = 1, 1000 do xs[i] = i * (round % 1008 + 1) % 1009 end
   local squares = map(xs, function(x) return x * x end)
   local odd = filter(squares, function(x) return x % 2 == 1 end)
   local sum = reduce(odd, 0, function(a, b) return a + b end)

@@ -1,5 +1,5 @@
 -- Integer arithmetic in nested loops.
-local n = tonumber(arg[1]) or 3000
+local n = tonumber(arg[1]) or 5000
 local sum = 0
 for i = 1, n do
   for j = 1, n do
