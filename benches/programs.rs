@@ -110,9 +110,10 @@ fn main() {
         ),
     }
     println!(
-        "{} benchmarks, {} size, {runs} runs each, smalt and Lua interleaved\n",
+        "{} benchmarks, {} size, {runs} runs each{}\n",
         benchmarks.len(),
-        if size == Size::Tiny { "tiny" } else { "normal" }
+        if size == Size::Tiny { "tiny" } else { "normal" },
+        if lua.is_some() { ", smalt and Lua interleaved" } else { "" }
     );
 
     let mut smalt_cols: Vec<Column> = benchmarks.iter().map(|_| Column::Timed(vec![])).collect();

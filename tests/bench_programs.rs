@@ -3,7 +3,9 @@
 //! does its Lua twin when `lua5.4` is installed. A broken benchmark (or a
 //! Smalt change that breaks one) fails here, long before anyone times it.
 
+// Shared with the runner, which uses the parts this test does not.
 #[path = "../benches/programs/suite.rs"]
+#[allow(dead_code)]
 mod suite;
 
 use std::time::Duration;
