@@ -7,7 +7,6 @@
 //! It uses only the VM's public facade; it never holds an Oop across an
 //! evaluation.
 
-mod capture;
 mod helper;
 mod scan;
 
@@ -193,24 +192,22 @@ impl Session {
         self.interrupt.store(false, Ordering::SeqCst);
         let mut vm = self.vm.borrow_mut();
         let started = Instant::now();
-        let (outcome, stderr) = capture::capture_stderr(|| -> Result<Option<String>, LoadError> {
+        vm.start_stderr_copy();
+        let outcome = (|| -> Result<Option<String>, LoadError> {
             let Some(value) = vm.run_source(source, "repl")? else {
                 return Ok(None);
             };
             vm.set_workspace_variable(LAST_RESULT, value).map_err(Halt::from)?;
             Ok(Some(vm.print_string(value)?))
-        });
+        })();
         // What the evaluation made ready runs now, after its value is shown.
-        let (outcome, stderr) = match outcome {
-            Ok(shown) => {
-                if let Some(text) = &shown {
-                    vm.write_stdout(format!("{text}\n").as_bytes());
-                }
-                let (ran, more) = capture::capture_stderr(|| vm.run_other_processes());
-                (ran.map(|()| None::<String>).map_err(LoadError::from), stderr + &more)
+        let outcome = outcome.and_then(|shown| {
+            if let Some(text) = &shown {
+                vm.write_stdout(format!("{text}\n").as_bytes());
             }
-            Err(e) => (Err(e), stderr),
-        };
+            vm.run_other_processes().map(|()| None::<String>).map_err(LoadError::from)
+        });
+        let stderr = vm.take_stderr_copy();
         let elapsed = started.elapsed();
         vm.flush_stdout();
         let flow = match outcome {
@@ -307,7 +304,9 @@ impl Session {
         };
         self.interrupt.store(false, Ordering::SeqCst);
         let mut vm = self.vm.borrow_mut();
-        let (outcome, stderr) = capture::capture_stderr(|| vm.file_in(&source, &name));
+        vm.start_stderr_copy();
+        let outcome = vm.file_in(&source, &name);
+        let stderr = vm.take_stderr_copy();
         vm.flush_stdout();
         match outcome {
             Ok(()) => Flow::Continue,

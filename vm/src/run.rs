@@ -282,8 +282,7 @@ impl Vm {
             Err(LoadError::Halt(h)) => Err(h),
             Err(other) => {
                 let message = format!("{other}\n");
-                self.flush_stdout();
-                eprint!("{message}");
+                self.write_stderr(message.as_bytes());
                 Err(Halt::Unhandled)
             }
         }

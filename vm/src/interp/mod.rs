@@ -78,6 +78,9 @@ pub fn heap_config_from_env() -> HeapConfig {
     HeapConfig { gc_stress: stress, ..HeapConfig::default() }
 }
 
+/// The most bytes of stderr kept by [`Vm::start_stderr_copy`].
+const STDERR_COPY_LIMIT: usize = 64 << 10;
+
 /// Old space this full (in eighths of its capacity) after a full collection
 /// signals OutOfMemory.
 const LOW_SPACE_NUMERATOR: usize = 7;
@@ -140,6 +143,8 @@ pub struct Vm {
     /// Whether stdout is a terminal: then each line is written at once, as
     /// it is made; to a pipe or a file, output is written in blocks.
     stdout_is_terminal: bool,
+    /// While set, a copy of what is written to stderr (the REPL's `:bt`).
+    stderr_copy: Option<Vec<u8>>,
     /// Set from another thread (a signal handler) to interrupt the running
     /// code at its next safe point.
     pub(crate) interrupt: Arc<AtomicBool>,
@@ -201,6 +206,7 @@ impl Vm {
             clock_start: std::time::Instant::now(),
             stdout: io::BufWriter::with_capacity(1 << 16, io::stdout()),
             stdout_is_terminal: io::IsTerminal::is_terminal(&io::stdout()),
+            stderr_copy: None,
             interrupt: Arc::new(AtomicBool::new(false)),
             terminate: Arc::new(AtomicBool::new(false)),
         }
@@ -320,6 +326,31 @@ impl Vm {
         if self.stdout_is_terminal && bytes.contains(&b'\n') {
             let _ = self.stdout.flush();
         }
+    }
+
+    /// Writes bytes to standard error, after what is pending on stdout;
+    /// keeps a copy (the last [`STDERR_COPY_LIMIT`] bytes) while one is
+    /// asked for.
+    pub fn write_stderr(&mut self, bytes: &[u8]) {
+        self.flush_stdout();
+        let _ = io::stderr().write_all(bytes);
+        if let Some(copy) = &mut self.stderr_copy {
+            copy.extend_from_slice(bytes);
+            if copy.len() > STDERR_COPY_LIMIT {
+                copy.drain(..copy.len() - STDERR_COPY_LIMIT);
+            }
+        }
+    }
+
+    /// Starts keeping a copy of what Smalltalk writes to stderr.
+    pub fn start_stderr_copy(&mut self) {
+        self.stderr_copy = Some(Vec::new());
+    }
+
+    /// What was written to stderr since [`Vm::start_stderr_copy`]; stops
+    /// keeping a copy.
+    pub fn take_stderr_copy(&mut self) -> String {
+        String::from_utf8_lossy(&self.stderr_copy.take().unwrap_or_default()).into_owned()
     }
 
     /// Writes pending stdout bytes.

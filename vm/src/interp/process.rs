@@ -533,7 +533,7 @@ impl Vm {
                 self.load_process(owner)
             };
             if !woken {
-                let _ = std::io::Write::write_all(&mut std::io::stderr(), b"Interrupted\n");
+                self.write_stderr(b"Interrupted\n");
                 return Err(Halt::Interrupted);
             }
         }

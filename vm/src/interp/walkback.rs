@@ -1,8 +1,6 @@
 //! Walkbacks written by the VM itself, for stops that no Smalltalk code
 //! reports (an interrupt): one line per frame, as the image's own walkbacks.
 
-use std::io::Write;
-
 use super::Vm;
 use crate::heap::Oop;
 use crate::objects::layout::{code, context};
@@ -71,6 +69,6 @@ impl Vm {
             text.push_str(&line);
             text.push('\n');
         }
-        let _ = std::io::stderr().write_all(text.as_bytes());
+        self.write_stderr(text.as_bytes());
     }
 }

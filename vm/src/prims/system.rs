@@ -2,7 +2,6 @@
 //! class definitions, clocks, garbage collection, compiled-code access,
 //! evaluation and filing in, arguments and environment.
 
-use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use smalt_compiler::{MethodSyntax, Origin, Shape, SourceText};
@@ -21,10 +20,9 @@ pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let text = arg(vm, argc, 0);
             let bytes = utf8_bytes(vm, text).ok_or(PrimError::Fail)?;
             if prim == P::WriteStdout {
-                let _ = vm.stdout.write_all(&bytes);
+                vm.write_stdout(&bytes);
             } else {
-                vm.flush_stdout();
-                let _ = std::io::stderr().write_all(&bytes);
+                vm.write_stderr(&bytes);
             }
             let rcvr = receiver(vm, argc);
             answer(vm, argc, rcvr)
