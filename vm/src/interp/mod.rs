@@ -145,6 +145,8 @@ pub struct Vm {
     stdout_is_terminal: bool,
     /// While set, a copy of what is written to stderr (the REPL's `:bt`).
     stderr_copy: Option<Vec<u8>>,
+    /// The files Smalltalk has open (`prims::file`).
+    pub(crate) open_files: crate::prims::file::OpenFiles,
     /// Set from another thread (a signal handler) to interrupt the running
     /// code at its next safe point.
     pub(crate) interrupt: Arc<AtomicBool>,
@@ -207,6 +209,7 @@ impl Vm {
             stdout: io::BufWriter::with_capacity(1 << 16, io::stdout()),
             stdout_is_terminal: io::IsTerminal::is_terminal(&io::stdout()),
             stderr_copy: None,
+            open_files: Default::default(),
             interrupt: Arc::new(AtomicBool::new(false)),
             terminate: Arc::new(AtomicBool::new(false)),
         }

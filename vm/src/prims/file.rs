@@ -15,16 +15,13 @@
 //! (`Smalltalk sessionId`) that opened it: in a later session (the image
 //! was saved and booted again) the table no longer has it, and even a
 //! reused number would belong to another session, so a stale handle can
-//! never reach someone else's descriptor. The table is a process-wide
-//! static rather than a field of the `Vm` because the interpreter's state
-//! is not this module's to change; it only ever holds `File`s, never an
-//! `Oop`.
+//! never reach someone else's descriptor. The table belongs to the `Vm`
+//! (dropping the VM closes its files); it only ever holds `File`s, never
+//! an `Oop`.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Mutex;
 use std::time::UNIX_EPOCH;
 
 use super::index::Primitive as P;
@@ -75,8 +72,12 @@ struct OpenFile {
     file: File,
 }
 
-static OPEN_FILES: Mutex<BTreeMap<i64, OpenFile>> = Mutex::new(BTreeMap::new());
-static NEXT_HANDLE: AtomicI64 = AtomicI64::new(1);
+/// The files a VM has open, by handle.
+#[derive(Default)]
+pub struct OpenFiles {
+    files: BTreeMap<i64, OpenFile>,
+    last_handle: i64,
+}
 
 /// The most bytes one read primitive answers.
 const MAX_READ: i64 = 1 << 24;
@@ -107,8 +108,9 @@ pub fn file(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             });
             match opened {
                 Ok(file) => {
-                    let handle = NEXT_HANDLE.fetch_add(1, Ordering::Relaxed);
-                    table().insert(handle, OpenFile { session: vm.session_id, file });
+                    vm.open_files.last_handle += 1;
+                    let handle = vm.open_files.last_handle;
+                    vm.open_files.files.insert(handle, OpenFile { session: vm.session_id, file });
                     answer(vm, argc, Oop::small_integer(handle))
                 }
                 Err(e) => answer_error(vm, argc, &e),
@@ -117,7 +119,7 @@ pub fn file(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
         P::FileClose => {
             let handle = handle_arg(vm, argc)?;
             let removed = {
-                let mut files = table();
+                let files = &mut vm.open_files.files;
                 match files.get(&handle) {
                     Some(open) if open.session == vm.session_id => files.remove(&handle),
                     _ => None,
@@ -372,15 +374,10 @@ pub fn file(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
     }
 }
 
-fn table() -> std::sync::MutexGuard<'static, BTreeMap<i64, OpenFile>> {
-    // A panic while the lock was held cannot leave a map half-changed.
-    OPEN_FILES.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// Runs `f` on the file behind `handle` if this session opened it; None if not.
-fn with_file<T>(vm: &Vm, handle: i64, f: impl FnOnce(&mut File) -> io::Result<T>) -> Option<io::Result<T>> {
-    let mut files = table();
-    let open = files.get_mut(&handle).filter(|open| open.session == vm.session_id)?;
+fn with_file<T>(vm: &mut Vm, handle: i64, f: impl FnOnce(&mut File) -> io::Result<T>) -> Option<io::Result<T>> {
+    let session = vm.session_id;
+    let open = vm.open_files.files.get_mut(&handle).filter(|open| open.session == session)?;
     Some(f(&mut open.file))
 }
 
