@@ -359,7 +359,9 @@ pub enum Primitive {
     /// (prims::timezone): `{offset seconds. abbreviation. zone name. nil, or
     /// why the world fell back to UTC}` for the local zone at that moment;
     /// seconds since 1970-01-01T00:00 of UTC, or of the local wall clock
-    /// when civil is true. Fails out of range.
+    /// when civil is true (the offset is then the one that wall time is
+    /// read with: before the change, for a time skipped or repeated by one).
+    /// Fails out of range.
     LocalTimeZoneOffset = 299,
     // Processes (stdlib/130-Process.st). The ones that switch processes
     // answer before the switch.

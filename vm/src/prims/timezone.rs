@@ -50,7 +50,9 @@ pub fn local_offset(tz: &TimeZone, seconds: i64, civil: bool) -> Option<Timestam
     }
 }
 
-/// [`local_offset`] and the names that go with it.
+/// [`local_offset`] and the names that go with it. For a wall time
+/// (`civil`) the offset is the one it is read with: wall time minus that
+/// offset is the instant (whose own offset may differ, in a gap).
 pub fn describe(tz: &TimeZone, fallback_reason: Option<String>, seconds: i64, civil: bool) -> Option<LocalOffset> {
     let instant = local_offset(tz, seconds, civil)?;
     let info = tz.to_offset_info(instant);
@@ -60,12 +62,10 @@ pub fn describe(tz: &TimeZone, fallback_reason: Option<String>, seconds: i64, ci
         (None, Ok(rule)) if !rule.is_empty() => rule.trim_start_matches(':').to_string(),
         (None, _) => info.abbreviation().to_string(),
     };
-    Some(LocalOffset {
-        seconds: info.offset().seconds(),
-        abbreviation: info.abbreviation().to_string(),
-        zone_name,
-        fallback_reason,
-    })
+    // A wall time gives the offset it was read with, which differs from the
+    // offset in force at the instant when the wall time falls in a gap.
+    let seconds = if civil { (seconds - instant.as_second()) as i32 } else { info.offset().seconds() };
+    Some(LocalOffset { seconds, abbreviation: info.abbreviation().to_string(), zone_name, fallback_reason })
 }
 
 pub fn timezone(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
@@ -112,6 +112,8 @@ mod tests {
         let gap = 1710037800; // 2024-03-10T02:30:00 read as UTC
         let instant = local_offset(&new_york, gap, true).expect("in range");
         assert_eq!(instant.as_second() - gap, 5 * 3600);
+        let read = describe(&new_york, None, gap, true).expect("in range");
+        assert_eq!((read.seconds, read.abbreviation.as_str()), (-5 * 3600, "EDT"));
         let summer = describe(&new_york, None, 1720000000, false).expect("in range");
         assert_eq!((summer.seconds, summer.abbreviation.as_str()), (-4 * 3600, "EDT"));
         assert_eq!(local_offset(&india, i64::MAX / 2, false), None);
