@@ -173,7 +173,9 @@ pub enum Primitive {
     StringAsNumber = 125,
     /// `Symbol>>numArgs`.
     SymbolNumArgs = 127,
-    /// A String with the characters of the receiver in upper (`asUppercase`) case.
+    /// A String with the characters of the receiver in upper (`asUppercase`)
+    /// case, by Unicode's full mapping (`'straße'` gives `'STRASSE'`); a
+    /// Symbol answers a Symbol.
     StringAsUppercase = 128,
     StringAsLowercase = 129,
     /// `Behavior>>allInstances`: an Array.
@@ -335,6 +337,35 @@ pub enum Primitive {
     StringUtf8Encoded = 263,
     /// `ByteArray>>utf8Decoded`: a String or WideString (bad bytes become U+FFFD).
     ByteArrayUtf8Decoded = 264,
+    // Characters over all of Unicode (prims::character): the receiver a
+    // Character. Letters are general category L*, digits Nd, punctuation P*.
+    /// `Character>>isLetter`.
+    CharacterIsLetter = 290,
+    /// `Character>>isDigit`: a decimal digit of any script (`$٣ isDigit`).
+    CharacterIsDigit = 291,
+    /// `Character>>isUppercase`: general category Lu.
+    CharacterIsUppercase = 292,
+    /// `Character>>isLowercase`: general category Ll.
+    CharacterIsLowercase = 293,
+    /// `Character>>isSeparator`: space, tab, LF, form feed, CR, and above
+    /// ASCII any White_Space character.
+    CharacterIsSeparator = 294,
+    /// `Character>>isPunctuation`: general category P*.
+    CharacterIsPunctuation = 295,
+    /// `Character>>asUppercase`: the simple mapping, the receiver when there is none.
+    CharacterAsUppercase = 296,
+    /// `Character>>asLowercase`, as CharacterAsUppercase.
+    CharacterAsLowercase = 297,
+    /// `Character>>digitValue`: 0-9 for any decimal digit, 10-35 for ASCII letters, else -1.
+    CharacterDigitValue = 298,
+    /// `DateAndTime class>>primLocalOffsetAt: seconds civil: aBoolean`
+    /// (prims::timezone): `{offset seconds. abbreviation. zone name. nil, or
+    /// why the world fell back to UTC}` for the local zone at that moment;
+    /// seconds since 1970-01-01T00:00 of UTC, or of the local wall clock
+    /// when civil is true (the offset is then the one that wall time is
+    /// read with: before the change, for a time skipped or repeated by one).
+    /// Fails out of range.
+    LocalTimeZoneOffset = 299,
     // Processes (stdlib/130-Process.st). The ones that switch processes
     // answer before the switch.
     /// `ProcessorScheduler>>primInstall`: the receiver becomes the VM's
@@ -556,6 +587,16 @@ impl Primitive {
             307 => P::ProcessorCancelTimers,
             308 => P::SemaphoreSignal,
             309 => P::SemaphoreWait,
+            290 => P::CharacterIsLetter,
+            291 => P::CharacterIsDigit,
+            292 => P::CharacterIsUppercase,
+            293 => P::CharacterIsLowercase,
+            294 => P::CharacterIsSeparator,
+            295 => P::CharacterIsPunctuation,
+            296 => P::CharacterAsUppercase,
+            297 => P::CharacterAsLowercase,
+            298 => P::CharacterDigitValue,
+            299 => P::LocalTimeZoneOffset,
             310 => P::BlockAsContext,
             311 => P::ContextContinue,
             312 => P::Interrupted,
@@ -578,6 +619,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 174);
+        assert_eq!(seen, 184);
     }
 }

@@ -7,6 +7,7 @@
 //! with its answer (or switches context, for the control primitives); on
 //! failure it leaves the stack untouched and the method's code runs.
 
+pub mod character;
 pub mod control;
 pub mod file;
 pub mod float;
@@ -17,6 +18,7 @@ pub mod object;
 pub mod process;
 pub mod string;
 pub mod system;
+pub mod timezone;
 
 use crate::heap::Oop;
 use crate::interp::{Halt, Vm};
@@ -258,5 +260,15 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::Interrupted => process::process(vm, prim, argc),
         P::HeapUsage => system::system(vm, prim, argc),
         P::SaveDelta => system::save_primitive(vm, argc, crate::run::ImageKind::Delta),
+        P::CharacterIsLetter
+        | P::CharacterIsDigit
+        | P::CharacterIsUppercase
+        | P::CharacterIsLowercase
+        | P::CharacterIsSeparator
+        | P::CharacterIsPunctuation
+        | P::CharacterAsUppercase
+        | P::CharacterAsLowercase
+        | P::CharacterDigitValue => character::character(vm, prim, argc),
+        P::LocalTimeZoneOffset => timezone::timezone(vm, prim, argc),
     }
 }

@@ -1,5 +1,6 @@
 //! Primitives of String, Symbol and WideString: character access, hashing,
-//! interning, comparison and case mapping.
+//! interning, comparison and case mapping (Unicode's full mapping, which
+//! may change the size: `'straße' asUppercase` is `'STRASSE'`).
 //!
 //! A String holds characters 0..=255 one byte each; a WideString holds any
 //! code point in 32-bit words. Both answer Characters from `at:`.
@@ -92,21 +93,9 @@ pub fn string(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
         }
         P::StringAsUppercase | P::StringAsLowercase => {
             let text = vm.mem.string_value(rcvr).unwrap_or_default();
-            let mapped: String = text
-                .chars()
-                .map(|c| {
-                    let mut m: Vec<char> = if prim == P::StringAsUppercase {
-                        c.to_uppercase().collect()
-                    } else {
-                        c.to_lowercase().collect()
-                    };
-                    if m.len() == 1 {
-                        m.pop().unwrap_or(c)
-                    } else {
-                        c
-                    }
-                })
-                .collect();
+            // Unicode's full mapping: 'straße' asUppercase is 'STRASSE', and
+            // a final sigma lowers to ς; the size may change.
+            let mapped = if prim == P::StringAsUppercase { text.to_uppercase() } else { text.to_lowercase() };
             let result = if vm.mem.is_symbol(rcvr) { vm.mem.intern(&mapped)? } else { vm.mem.new_string(&mapped)? };
             answer(vm, argc, result)
         }
