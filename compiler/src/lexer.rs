@@ -153,11 +153,11 @@ impl LexError {
 enum Raw {
     #[token("\"", comment)]
     Comment,
-    #[regex("[a-zA-Z_][a-zA-Z0-9_]*")]
+    #[regex(r"[\p{L}_][\p{L}\p{Nd}_]*")]
     Ident,
-    #[regex("[a-zA-Z_][a-zA-Z0-9_]*:")]
+    #[regex(r"[\p{L}_][\p{L}\p{Nd}_]*:")]
     Keyword,
-    #[regex("([a-zA-Z_][a-zA-Z0-9_]*:)([a-zA-Z_][a-zA-Z0-9_]*:)+")]
+    #[regex(r"([\p{L}_][\p{L}\p{Nd}_]*:)([\p{L}_][\p{L}\p{Nd}_]*:)+")]
     KeywordSeq,
     #[regex(r"[-+*/\\<>=~@%|&?,]+")]
     BinOp,
@@ -167,7 +167,7 @@ enum Raw {
     Char(char),
     #[token("'", string)]
     Str,
-    #[regex("#[a-zA-Z_][a-zA-Z0-9_:]*")]
+    #[regex(r"#[\p{L}_][\p{L}\p{Nd}_:]*")]
     #[regex(r"#[-+*/\\<>=~@%|&?,]+")]
     Symbol,
     #[token("#'", quoted_symbol)]
