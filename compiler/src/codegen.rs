@@ -657,15 +657,25 @@ impl<'x> Generator<'x> {
     /// stack as the loop's value; the counter is `i`'s own temp unless a
     /// block captures `i`, in which case each iteration gets a fresh `i`.
     fn to_do(&self, f: &mut Frame, scope: ScopeId, receiver: &Expr<'_>, m: &Message<'_>, ctx: Ctx) -> Gen {
-        let (limit_expr, step, body) = match m.args {
-            [limit, body] => (limit, Literal::Integer(1.into()), body),
-            [limit, step, body] => (limit, literal_step(step).ok_or_else(|| internal(m.span))?, body),
+        let (limit_expr, step_expr, body) = match m.args {
+            [limit, body] => (limit, None, body),
+            [limit, step, body] => (limit, Some(step), body),
             _ => return Err(internal(m.span)),
         };
+        // A literal step (1 for to:do:) fixes the direction; any other is
+        // evaluated once, after the limit, into a temp.
+        let step = match step_expr {
+            None => Step::Constant(Literal::Integer(1.into())),
+            Some(e) => match literal_step(e) {
+                Some(literal) => Step::Constant(literal),
+                None => Step::Temp(0),
+            },
+        };
         let descending = match &step {
-            Literal::Integer(n) => n.is_negative(),
-            Literal::Float(x) => *x < 0.0,
-            _ => false,
+            Step::Constant(Literal::Integer(n)) => Some(n.is_negative()),
+            Step::Constant(Literal::Float(x)) => Some(*x < 0.0),
+            Step::Constant(_) => Some(false),
+            Step::Temp(_) => None,
         };
         let b = Self::block_arg(body)?;
         let body_scope = *self.an.block_scopes.get(&b.span.start).ok_or_else(|| internal(b.span))?;
@@ -691,16 +701,69 @@ impl<'x> Generator<'x> {
                 Limit::Temp(t)
             }
         };
-        let top = f.em.new_label();
         let end = f.em.new_label();
+        let step = match (step, step_expr) {
+            (Step::Temp(_), Some(e)) => {
+                self.expr(f, scope, e, Ctx::Value)?;
+                self.at(f, m.span);
+                let t = f.new_temp(m.span)?;
+                f.em.emit(I::PopIntoTemp(t));
+                // step = 0 ifTrue: [start error: 'step must not be zero'], as
+                // Number>>to:by:do: does; the loop is then skipped.
+                let nonzero = f.em.new_label();
+                f.em.emit(I::PushTemp(t));
+                f.em.emit(I::PushSmallInteger(0));
+                self.special(f, "=");
+                f.em.jump(JumpKind::IfFalse, nonzero);
+                f.em.emit(I::PushTemp(counter));
+                self.push_literal(f, Literal::String("step must not be zero".into()), m.span)?;
+                let error = f.em.literal(Literal::Symbol("error:".into())).map_err(|e| (m.span, e))?;
+                f.em.emit(I::Send { literal: error, argc: 1 });
+                f.em.emit(I::Pop);
+                f.em.jump(JumpKind::Always, end);
+                f.em.bind(nonzero);
+                Step::Temp(t)
+            }
+            (step, _) => step,
+        };
+        let top = f.em.new_label();
+        let body_start = f.em.new_label();
         f.em.bind(top);
-        f.em.emit(I::PushTemp(counter));
-        match &limit {
-            Limit::Temp(t) => f.em.emit(I::PushTemp(*t)),
-            Limit::Constant(value) => self.push_literal(f, value.clone(), m.span)?,
+        let push_limit = |f: &mut Frame| -> Gen {
+            match &limit {
+                Limit::Temp(t) => f.em.emit(I::PushTemp(*t)),
+                Limit::Constant(value) => self.push_literal(f, value.clone(), m.span)?,
+            }
+            Ok(())
+        };
+        match (descending, &step) {
+            (Some(descending), _) => {
+                f.em.emit(I::PushTemp(counter));
+                push_limit(f)?;
+                self.special(f, if descending { ">=" } else { "<=" });
+                f.em.jump(JumpKind::IfFalse, end);
+            }
+            (None, Step::Temp(t)) => {
+                // step > 0 ifTrue: [i <= limit] ifFalse: [i >= limit]
+                let down = f.em.new_label();
+                f.em.emit(I::PushTemp(*t));
+                f.em.emit(I::PushSmallInteger(0));
+                self.special(f, ">");
+                f.em.jump(JumpKind::IfFalse, down);
+                f.em.emit(I::PushTemp(counter));
+                push_limit(f)?;
+                self.special(f, "<=");
+                f.em.jump(JumpKind::IfFalse, end);
+                f.em.jump(JumpKind::Always, body_start);
+                f.em.bind(down);
+                f.em.emit(I::PushTemp(counter));
+                push_limit(f)?;
+                self.special(f, ">=");
+                f.em.jump(JumpKind::IfFalse, end);
+            }
+            (None, Step::Constant(_)) => return Err(internal(m.span)),
         }
-        self.special(f, if descending { ">=" } else { "<=" });
-        f.em.jump(JumpKind::IfFalse, end);
+        f.em.bind(body_start);
         self.init_scope(f, body_scope, b.span)?;
         if self.an.vars[var].captured {
             f.em.emit(I::PushTemp(counter));
@@ -710,7 +773,10 @@ impl<'x> Generator<'x> {
         self.statements(f, body_scope, b.body, Ctx::Effect)?;
         self.at(f, m.span);
         f.em.emit(I::PushTemp(counter));
-        self.push_literal(f, step, m.span)?;
+        match step {
+            Step::Constant(literal) => self.push_literal(f, literal, m.span)?,
+            Step::Temp(t) => f.em.emit(I::PushTemp(t)),
+        }
         self.special(f, "+");
         f.em.emit(I::PopIntoTemp(counter));
         f.em.jump(JumpKind::Always, top);
@@ -720,6 +786,13 @@ impl<'x> Generator<'x> {
         }
         Ok(())
     }
+}
+
+/// The step of an inlined `to:do:`: a literal, or a temp holding the value
+/// of the step expression.
+enum Step {
+    Constant(Literal),
+    Temp(u16),
 }
 
 /// Where a `to:do:` finds its limit each time round: a literal is pushed

@@ -98,8 +98,15 @@ fn non_block_arguments_are_real_sends() {
     assert_eq!(sends(&code), vec!["ifTrue:"]);
     let code = method("m: c ^c whileTrue: [1]");
     assert_eq!(sends(&code), vec!["whileTrue:"]);
-    let code = method("m: c ^1 to: 5 by: c do: [:i | i]");
+    let code = method("m: c ^1 to: 5 by: c do: c");
     assert_eq!(sends(&code), vec!["to:by:do:"]);
+}
+
+#[test]
+fn to_by_do_with_a_step_that_is_not_a_literal_is_inlined() {
+    // Only the zero-step error is a send.
+    let code = method("m: c ^1 to: 5 by: c do: [:i | i]");
+    assert_eq!(sends(&code), vec!["error:"], "{}", disassemble(&code));
 }
 
 #[test]

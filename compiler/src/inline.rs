@@ -25,7 +25,9 @@ pub enum Inline {
     WhileTrue0,
     /// `[c] whileFalse`
     WhileFalse0,
-    /// `to:do:` and `to:by:do:` with a literal, non-zero step.
+    /// `to:do:`, and `to:by:do:` with any step: a literal non-zero step
+    /// fixes the direction at compile time, any other is tested when the
+    /// loop starts (zero signals the error `Number>>to:by:do:` signals).
     ToDo,
     TimesRepeat,
     IfNil,
@@ -83,7 +85,7 @@ pub fn inline_kind(receiver: &Expr<'_>, message: &Message<'_>) -> Option<Inline>
         "whileTrue" if is_block(receiver, 0) => Inline::WhileTrue0,
         "whileFalse" if is_block(receiver, 0) => Inline::WhileFalse0,
         "to:do:" if block(1, 1) => Inline::ToDo,
-        "to:by:do:" if block(2, 1) && a.get(1).and_then(literal_step).is_some() => Inline::ToDo,
+        "to:by:do:" if block(2, 1) => Inline::ToDo,
         "timesRepeat:" if block(0, 0) => Inline::TimesRepeat,
         "ifNil:" if block(0, 0) => Inline::IfNil,
         "ifNotNil:" if optional(0) => Inline::IfNotNil,

@@ -225,3 +225,23 @@ fn compare_many() {
     }
     assert!(compared * 100 > programs * 90, "only {compared} of {programs} programs ran to completion");
 }
+
+#[test]
+fn to_by_do_with_a_step_known_only_at_run_time_agrees_with_the_send() {
+    let programs = [
+        "run | s r | s := 3. r := OrderedCollection new. 1 to: 20 by: s do: [:i | r add: i]. ^r collectValues",
+        "run | s r | s := -4. r := OrderedCollection new. 20 to: 1 by: s do: [:i | r add: i]. ^r collectValues",
+        "run | s r | s := -1. r := OrderedCollection new. 1 to: 5 by: s do: [:i | r add: i]. ^r collectValues",
+        "run | s r | s := 2. r := OrderedCollection new. 5 to: 1 by: s do: [:i | r add: i]. ^r collectValues",
+        "run | n r | n := 0. r := OrderedCollection new. 1 to: 9 by: (n := n + 2) do: [:i | r add: i + n]. ^r collectValues",
+        "run | s bs | s := 2. bs := OrderedCollection new. 1 to: 7 by: s do: [:i | bs add: [i]]. ^bs collectValues",
+        "run | s t | s := 5. t := 0. 100 to: 0 by: 0 - s do: [:i | t := t + i]. ^t",
+        "run | s | s := 3. ^1 to: 10 by: s do: [:i | i]",
+    ];
+    for text in programs {
+        let inlined = run(&compile(text, true));
+        let sent = run(&compile(text, false));
+        assert_eq!(inlined, sent, "{text}");
+        assert!(inlined.is_ok(), "{text}: {inlined:?}");
+    }
+}
