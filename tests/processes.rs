@@ -77,7 +77,7 @@ fn write(dir: &Path, name: &str, text: &str) {
 
 #[test]
 fn ctrl_c_stops_a_script_with_status_130_after_its_ensure_blocks() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temp dir");
     write(
         dir.path(),
         "loop.st",
@@ -95,7 +95,7 @@ fn ctrl_c_stops_a_script_with_status_130_after_its_ensure_blocks() {
 
 #[test]
 fn a_user_interrupt_can_be_handled_and_the_program_goes_on() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temp dir");
     // Each loop says when it runs, so that the signal lands inside it.
     write(
         dir.path(),
@@ -111,10 +111,10 @@ fn a_user_interrupt_can_be_handled_and_the_program_goes_on() {
     let mut rest = wait_for_line(&mut child, "looping");
     signal(&child, "INT");
     let mut line = String::new();
-    rest.read_line(&mut line).unwrap();
+    rest.read_line(&mut line).expect("stdout reads");
     assert_eq!(line, "caught Interrupted\n");
     line.clear();
-    rest.read_line(&mut line).unwrap();
+    rest.read_line(&mut line).expect("stdout reads");
     assert_eq!(line, "again\n");
     signal(&child, "INT");
     let (status, out, err) = finish(child, rest);
@@ -125,7 +125,7 @@ fn a_user_interrupt_can_be_handled_and_the_program_goes_on() {
 
 #[test]
 fn ctrl_c_reaches_a_program_waiting_on_a_delay() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temp dir");
     write(
         dir.path(),
         "sleepy.st",
@@ -144,7 +144,7 @@ fn ctrl_c_reaches_a_program_waiting_on_a_delay() {
 
 #[test]
 fn sigterm_runs_the_shut_down_list_and_exits_143() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temp dir");
     write(
         dir.path(),
         "server.st",
@@ -166,13 +166,13 @@ fn sigterm_runs_the_shut_down_list_and_exits_143() {
 fn cpu_ticks(pid: u32) -> u64 {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc is readable");
     // The fields after the command name, which is in parentheses.
-    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+    let fields: Vec<&str> = stat[stat.rfind(')').expect("the command name in parentheses") + 2..].split(' ').collect();
+    fields[11].parse::<u64>().expect("a tick count") + fields[12].parse::<u64>().expect("a tick count")
 }
 
 #[test]
 fn waiting_on_a_delay_sleeps_instead_of_spinning() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temp dir");
     write(dir.path(), "wait.st", "'waiting' displayNl.\n(Delay forMilliseconds: 1500) wait.\n'done' displayNl.\n");
     let mut child = start(dir.path(), &["wait.st"]);
     let rest = wait_for_line(&mut child, "waiting");
@@ -189,7 +189,7 @@ fn waiting_on_a_delay_sleeps_instead_of_spinning() {
 
 #[test]
 fn an_unhandled_error_in_a_process_ends_that_process_only() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temp dir");
     write(
         dir.path(),
         "worker.st",
@@ -200,7 +200,7 @@ fn an_unhandled_error_in_a_process_ends_that_process_only() {
          'main goes on' displayNl.\n",
     );
     let mut child = start(dir.path(), &["worker.st"]);
-    let out = child.stdout.take().unwrap();
+    let out = child.stdout.take().expect("stdout is piped");
     let (status, out, err) = finish(child, out);
     assert!(status.success(), "{err}");
     assert_eq!(out, "worker unwound\ntrue\nmain goes on\n");
@@ -210,7 +210,7 @@ fn an_unhandled_error_in_a_process_ends_that_process_only() {
 
 #[test]
 fn a_timer_pending_at_an_image_save_wakes_its_process_after_boot() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temp dir");
     write(
         dir.path(),
         "ticker.st",
@@ -221,12 +221,12 @@ fn a_timer_pending_at_an_image_save_wakes_its_process_after_boot() {
          (Smalltalk saveImage: 'ticker.image') ifTrue: ['resumed' displayNl] ifFalse: ['saved' displayNl].\n",
     );
     let mut child = start(dir.path(), &["ticker.st"]);
-    let out = child.stdout.take().unwrap();
+    let out = child.stdout.take().expect("stdout is piped");
     let (status, first, err) = finish(child, out);
     assert!(status.success(), "{err}");
     assert_eq!(first, "tick 1\ntick 2\nsaved\ntick 3\ntick 4\n");
     let mut child = start(dir.path(), &["ticker.image"]);
-    let out = child.stdout.take().unwrap();
+    let out = child.stdout.take().expect("stdout is piped");
     let (status, resumed, err) = finish(child, out);
     assert!(status.success(), "{err}");
     assert_eq!(resumed, "resumed\ntick 3\ntick 4\n");
@@ -234,7 +234,7 @@ fn a_timer_pending_at_an_image_save_wakes_its_process_after_boot() {
 
 #[test]
 fn filling_a_capped_heap_signals_out_of_memory_with_room_to_handle_it() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temp dir");
     write(
         dir.path(),
         "fill.st",
@@ -252,7 +252,7 @@ fn filling_a_capped_heap_signals_out_of_memory_with_room_to_handle_it() {
          (Array new: 1000000) size printNl.\n",
     );
     let mut child = start(dir.path(), &["--max-heap", "64M", "fill.st"]);
-    let out = child.stdout.take().unwrap();
+    let out = child.stdout.take().expect("stdout is piped");
     let (status, out, err) = finish(child, out);
     assert!(status.success(), "{err}");
     assert_eq!(out, "true\ntrue\ntrue\n1000000\n");
@@ -260,10 +260,10 @@ fn filling_a_capped_heap_signals_out_of_memory_with_room_to_handle_it() {
 
 #[test]
 fn an_unhandled_out_of_memory_ends_the_program_with_a_walkback_not_a_crash() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temp dir");
     write(dir.path(), "leak.st", "| keep |\nkeep := OrderedCollection new.\n[keep add: (Array new: 100000)] repeat.\n");
     let mut child = start(dir.path(), &["--max-heap", "48M", "leak.st"]);
-    let out = child.stdout.take().unwrap();
+    let out = child.stdout.take().expect("stdout is piped");
     let (status, _, err) = finish(child, out);
     assert_eq!(status.code(), Some(1), "{err}");
     assert!(err.starts_with("OutOfMemory: the heap is nearly full"), "{err}");
@@ -271,9 +271,9 @@ fn an_unhandled_out_of_memory_ends_the_program_with_a_walkback_not_a_crash() {
 
 #[test]
 fn a_bad_max_heap_is_refused_with_what_was_expected() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temp dir");
     for (size, expected) in [("1M", "the heap needs at least 16M"), ("lots", "expected a size such as 512M")] {
-        let o = smalt(dir.path(), &["--max-heap", size, "-e", "3"]).output().unwrap();
+        let o = smalt(dir.path(), &["--max-heap", size, "-e", "3"]).output().expect("smalt runs");
         assert_eq!(o.status.code(), Some(2));
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(expected), "{err}");

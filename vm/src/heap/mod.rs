@@ -370,7 +370,7 @@ impl Heap {
     /// Says that old space holds `len` bytes of objects (after a delta's
     /// pages were laid over its base).
     pub fn set_old_space_length(&mut self, len: usize) -> Result<(), HeapError> {
-        if len < 8 || len % 8 != 0 || len > self.old_limit {
+        if len < 8 || !len.is_multiple_of(8) || len > self.old_limit {
             return Err(HeapError::BadConfig("image heap length does not fit the heap"));
         }
         self.old_top = len;
@@ -453,7 +453,7 @@ impl Heap {
     /// executable, which has no file to map.
     pub fn with_bytes(config: HeapConfig, old_space: &[u8]) -> Result<Heap, HeapError> {
         let mut heap = Heap::with_file(config, None)?;
-        if old_space.len() < 8 || old_space.len() % 8 != 0 || old_space.len() > heap.old_limit {
+        if old_space.len() < 8 || !old_space.len().is_multiple_of(8) || old_space.len() > heap.old_limit {
             return Err(HeapError::BadConfig("image heap length does not fit the heap"));
         }
         heap.region.bytes_mut()[..old_space.len()].copy_from_slice(old_space);

@@ -159,7 +159,7 @@ impl Region {
     /// on (a page multiple): a delta image's changed pages over its base.
     /// The file range must be whole pages, all inside the file.
     pub fn overlay_file(&mut self, offset: usize, file: FileMapping) -> Result<(), RegionError> {
-        if file.len % page_size() != 0 {
+        if !file.len.is_multiple_of(page_size()) {
             return Err(RegionError::BadFileRange("an overlay is not a whole number of pages"));
         }
         self.map_file_at(offset, file)

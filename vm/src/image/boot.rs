@@ -34,7 +34,7 @@ impl Vm {
             return Err(ImageError::Io { path: shown, error: "it is a directory, not a file".into() });
         }
         let len = len.unwrap_or_else(|| meta.len().saturating_sub(start));
-        if start % format::HEAP_OFFSET != 0 || start.saturating_add(len) > meta.len() {
+        if !start.is_multiple_of(format::HEAP_OFFSET) || start.saturating_add(len) > meta.len() {
             return Err(ImageError::Layout {
                 path: shown,
                 what: format!("no image of {len} bytes at offset {start} in a file of {} bytes", meta.len()),

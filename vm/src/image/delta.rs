@@ -98,7 +98,8 @@ impl DeltaTable {
         let page_size = u32_at(TABLE_OFFSET);
         let path_len = u32_at(TABLE_OFFSET + 4) as usize;
         let count = u64::from_le_bytes(head[TABLE_OFFSET + 8..TABLE_OFFSET + 16].try_into().unwrap_or([0; 8]));
-        if !page_size.is_power_of_two() || page_size < 4096 || header.heap_offset % u64::from(page_size) != 0 {
+        if !page_size.is_power_of_two() || page_size < 4096 || !header.heap_offset.is_multiple_of(u64::from(page_size))
+        {
             return Err(bad(format!("delta page size {page_size} is not a power of two dividing the heap offset")));
         }
         let p = u64::from(page_size);
@@ -127,10 +128,12 @@ impl DeltaTable {
             }
             pages.push(n);
         }
-        if header.heap_bytes < 56 || header.heap_bytes % 8 != 0 {
+        if header.heap_bytes < 56 || !header.heap_bytes.is_multiple_of(8) {
             return Err(bad(format!("heap length {} is not a whole heap", header.heap_bytes)));
         }
-        if header.special_objects % 8 != 0 || header.special_objects < 8 || header.special_objects >= header.heap_bytes
+        if !header.special_objects.is_multiple_of(8)
+            || header.special_objects < 8
+            || header.special_objects >= header.heap_bytes
         {
             return Err(bad(format!(
                 "the special-objects array at {:#x} lies outside the heap",
@@ -242,7 +245,7 @@ impl Vm {
         let mut heap = Heap::with_file(options.heap.clone(), Some(base_mapping)).map_err(map_error)?;
         let p = table.page_size as usize;
         let runs = page_runs(&table.pages);
-        let mappable = p % crate::heap::page_size() == 0 && runs.len() <= MAX_MAPPED_RUNS;
+        let mappable = p.is_multiple_of(crate::heap::page_size()) && runs.len() <= MAX_MAPPED_RUNS;
         for (first, index, count) in runs {
             let heap_offset = first as usize * p;
             let file_offset = header.heap_offset + (index * p) as u64;

@@ -297,7 +297,7 @@ impl ImageHeader {
         if header.vm_identity != expected {
             return Err(ImageError::OtherVm { path: p(), found: header.vm_identity, expected });
         }
-        if header.heap_offset < HEADER_BYTES as u64 || header.heap_offset % 4096 != 0 {
+        if header.heap_offset < HEADER_BYTES as u64 || !header.heap_offset.is_multiple_of(4096) {
             return Err(ImageError::Layout {
                 path: p(),
                 what: format!("heap offset {} is not a page boundary", header.heap_offset),
@@ -308,13 +308,13 @@ impl ImageHeader {
             if expected_len != file_len {
                 return Err(ImageError::Length { path: p(), expected: expected_len, found: file_len });
             }
-            if header.heap_bytes < 56 || header.heap_bytes % 8 != 0 {
+            if header.heap_bytes < 56 || !header.heap_bytes.is_multiple_of(8) {
                 return Err(ImageError::Layout {
                     path: p(),
                     what: format!("heap length {} is not a whole heap", header.heap_bytes),
                 });
             }
-            if header.special_objects % 8 != 0
+            if !header.special_objects.is_multiple_of(8)
                 || header.special_objects < 8
                 || header.special_objects >= header.heap_bytes
             {

@@ -482,7 +482,7 @@ impl Vm {
     pub(crate) fn add_timer(&mut self, sem: Oop, ms: u64) {
         let due = self.now_ms().saturating_add(ms);
         self.timers.push(Timer { due, semaphore: sem });
-        self.timer_countdown = self.timer_countdown.min(TIMER_CHECK_INTERVAL).max(1);
+        self.timer_countdown = self.timer_countdown.clamp(1, TIMER_CHECK_INTERVAL);
     }
 
     /// Disarms the timers of `sem`.
