@@ -410,6 +410,11 @@ pub enum Primitive {
     /// `Smalltalk heapUsage`: `{bytes of old space in use. the most it can
     /// hold}` (the limit follows from --max-heap).
     HeapUsage = 313,
+    /// `Dictionary>>scanFor: key`: what `HashedCollection>>scanFor:`
+    /// answers, for a Dictionary itself whose keys (the one sought and the
+    /// ones met on the way) are Strings, Symbols or SmallIntegers; fails
+    /// for anything else, and the library's loop runs.
+    DictionaryScanFor = 314,
 }
 
 impl Primitive {
@@ -601,6 +606,7 @@ impl Primitive {
             311 => P::ContextContinue,
             312 => P::Interrupted,
             313 => P::HeapUsage,
+            314 => P::DictionaryScanFor,
             _ => return None,
         })
     }
@@ -619,6 +625,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 184);
+        assert_eq!(seen, 185);
     }
 }

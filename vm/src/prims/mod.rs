@@ -8,6 +8,7 @@
 //! failure it leaves the stack untouched and the method's code runs.
 
 pub mod character;
+pub mod collection;
 pub mod control;
 pub mod file;
 pub mod float;
@@ -259,6 +260,7 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::ContextContinue
         | P::Interrupted => process::process(vm, prim, argc),
         P::HeapUsage => system::system(vm, prim, argc),
+        P::DictionaryScanFor => collection::collection(vm, prim, argc),
         P::SaveDelta => system::save_primitive(vm, argc, crate::run::ImageKind::Delta),
         P::CharacterIsLetter
         | P::CharacterIsDigit
