@@ -135,15 +135,10 @@ fn main() -> ExitCode {
         Some(path) => Vm::boot_image(path, options),
         None => Vm::boot_image_bytes(BUILT_IN_WORLD, "the built-in world", options),
     };
-    let mut vm = match booted {
+    let mut vm = match started(booted) {
         Ok(vm) => vm,
-        Err(e) => {
-            eprintln!("smalt: {e}");
-            return ExitCode::from(1);
-        }
+        Err(status) => return status,
     };
-
-    signals::install(&vm);
     // An image saved mid-program goes on with that program; otherwise the
     // command line says what to run, and a terminal with nothing to run
     // gets the REPL.
@@ -155,9 +150,7 @@ fn main() -> ExitCode {
         Ok(false) => run(&mut vm, &cli, program.as_deref()),
         Err(e) => Err(e),
     };
-    // Processes the program left ready, or waiting on a timer, run on.
-    let outcome = outcome.and_then(|()| vm.run_other_processes().map_err(LoadError::from));
-    vm.flush_stdout();
+    let outcome = run_on(&mut vm, outcome);
     let outcome = outcome.and_then(|()| match (&cli.save, &cli.save_delta) {
         (Some(out), _) => vm.save_world(out, true),
         (None, Some(out)) => vm.save_world_delta(out, true),
@@ -186,14 +179,10 @@ fn finish(vm: &mut Vm, outcome: Result<(), LoadError>) -> ExitCode {
 fn run_bundled(app: &bundle::Bundled) -> ExitCode {
     let arguments = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
     let options = VmOptions { arguments, ..VmOptions::default() };
-    let mut vm = match Vm::boot_image_at(&app.executable, app.offset, Some(app.len), options) {
+    let mut vm = match started(Vm::boot_image_at(&app.executable, app.offset, Some(app.len), options)) {
         Ok(vm) => vm,
-        Err(e) => {
-            eprintln!("smalt: {e}");
-            return ExitCode::from(1);
-        }
+        Err(status) => return status,
     };
-    signals::install(&vm);
     let outcome = match vm.resume() {
         Ok(true) => Ok(()),
         Ok(false) if std::io::stdin().is_terminal() => {
@@ -202,9 +191,31 @@ fn run_bundled(app: &bundle::Bundled) -> ExitCode {
         Ok(false) => run_stdin(&mut vm),
         Err(e) => Err(e),
     };
+    let outcome = run_on(&mut vm, outcome);
+    finish(&mut vm, outcome)
+}
+
+/// A booted VM, answering SIGINT and SIGTERM; or the exit status after
+/// reporting why it could not boot.
+fn started(booted: Result<Vm, ImageError>) -> Result<Vm, ExitCode> {
+    match booted {
+        Ok(vm) => {
+            signals::install(&vm);
+            Ok(vm)
+        }
+        Err(e) => {
+            eprintln!("smalt: {e}");
+            Err(ExitCode::from(1))
+        }
+    }
+}
+
+/// After the program: the processes it left ready, or waiting on a timer,
+/// run on; then stdout is flushed.
+fn run_on(vm: &mut Vm, outcome: Result<(), LoadError>) -> Result<(), LoadError> {
     let outcome = outcome.and_then(|()| vm.run_other_processes().map_err(LoadError::from));
     vm.flush_stdout();
-    finish(&mut vm, outcome)
+    outcome
 }
 
 fn make_bundle(image: &Path, output: &Path) -> ExitCode {

@@ -91,13 +91,18 @@ impl Compactor<'_> {
 
     fn trace(&mut self) {
         while let Some(h) = self.stack.pop() {
-            match self.heap.traced_slots(h) {
-                Slots::Weak(_) => self.weak.push(h),
-                Slots::Strong(n) => {
-                    for i in 0..n {
-                        let value = Oop::from_bits(self.heap.region.read(h + 8 + 8 * i));
-                        self.mark(value);
-                    }
+            self.scan(h);
+        }
+    }
+
+    /// Marks what the object at `h` refers to (weak objects wait for the end).
+    fn scan(&mut self, h: usize) {
+        match self.heap.traced_slots(h) {
+            Slots::Weak(_) => self.weak.push(h),
+            Slots::Strong(n) => {
+                for i in 0..n {
+                    let value = Oop::from_bits(self.heap.region.read(h + 8 + 8 * i));
+                    self.mark(value);
                 }
             }
         }
@@ -112,15 +117,7 @@ impl Compactor<'_> {
         while start < end {
             let h = self.heap.header_from_start(start);
             start = self.heap.end_of(h);
-            match self.heap.traced_slots(h) {
-                Slots::Weak(_) => self.weak.push(h),
-                Slots::Strong(n) => {
-                    for i in 0..n {
-                        let value = Oop::from_bits(self.heap.region.read(h + 8 + 8 * i));
-                        self.mark(value);
-                    }
-                }
-            }
+            self.scan(h);
         }
     }
 

@@ -49,7 +49,6 @@ use super::format::{self, ImageError, ImageHeader};
 use super::save::replace_file;
 use crate::heap::{FileMapping, Heap, MappedBase, Oop};
 use crate::interp::{Vm, VmOptions};
-use crate::objects::layout::special;
 
 /// The page size deltas are saved with: the smallest page of the systems
 /// Smalt runs on, so that a small change stays a small delta everywhere.
@@ -298,18 +297,10 @@ impl Vm {
             ));
         }
         self.full_garbage_collect();
-        let nil = self.mem.nil();
-        let active = if resume && self.ctx != nil {
-            self.save_registers();
-            self.ctx
-        } else {
-            nil
-        };
-        self.mem.set_special_object(special::ACTIVE_CONTEXT, active);
         let recorded = recorded.unwrap_or_default();
-        let result = write_delta_file(path, &self.mem.heap, self.mem.special, recorded);
-        self.mem.set_special_object(special::ACTIVE_CONTEXT, nil);
-        result.map(|_| ())
+        self.with_active_context_recorded(resume, |vm| {
+            write_delta_file(path, &vm.mem.heap, vm.mem.special, recorded).map(|_| ())
+        })
     }
 }
 

@@ -15,6 +15,23 @@ use crate::interp::Vm;
 use crate::objects::layout::special;
 
 impl Vm {
+    /// Runs `write` with the running context (its registers stored) in
+    /// the special objects when `resume`, so that the saved image goes on
+    /// from there; nil otherwise, and nil again afterwards.
+    pub(crate) fn with_active_context_recorded<T>(&mut self, resume: bool, write: impl FnOnce(&mut Vm) -> T) -> T {
+        let nil = self.mem.nil();
+        let active = if resume && self.ctx != nil {
+            self.save_registers();
+            self.ctx
+        } else {
+            nil
+        };
+        self.mem.set_special_object(special::ACTIVE_CONTEXT, active);
+        let result = write(self);
+        self.mem.set_special_object(special::ACTIVE_CONTEXT, nil);
+        result
+    }
+
     /// Saves the world to `path`. With `resume_context`, booting the image
     /// resumes that context (a `saveImage:` from running code); without, the
     /// image starts at top level.
@@ -32,16 +49,9 @@ impl Vm {
         self.mem.heap.set_base_pinned(false);
         self.full_garbage_collect();
         self.mem.heap.set_base_pinned(true);
-        let nil = self.mem.nil();
-        let active = if resume && self.ctx != nil {
-            self.save_registers();
-            self.ctx
-        } else {
-            nil
-        };
-        self.mem.set_special_object(special::ACTIVE_CONTEXT, active);
-        let result = write_image_file(path, self.mem.heap.old_space_bytes(), self.mem.special);
-        self.mem.set_special_object(special::ACTIVE_CONTEXT, nil);
+        let result = self.with_active_context_recorded(resume, |vm| {
+            write_image_file(path, vm.mem.heap.old_space_bytes(), vm.mem.special)
+        });
         let base = match &result {
             Ok(header) => File::open(path).ok().map(|file| MappedBase {
                 path: fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),

@@ -86,32 +86,13 @@ impl Vm {
     /// holds, checking and loading in one pass (the return path's).
     #[inline]
     pub(crate) fn load_resumable_context(&mut self, ctx: Oop) -> bool {
-        let heap = &self.mem.heap;
-        if !ctx.is_object() || heap.class_index_of(ctx) != crate::objects::layout::KnownClass::Context.index() {
-            return false;
-        }
-        let method = heap.fetch(ctx, context::METHOD);
-        if !method.is_object() || !heap.format_of(method).is_code() {
-            return false;
-        }
-        let (Some(pc), Some(sp)) =
-            (heap.fetch(ctx, context::PC).to_small_integer(), heap.fetch(ctx, context::STACKP).to_small_integer())
-        else {
-            return false;
-        };
-        let header = heap.fetch(method, code::HEADER).to_small_integer().unwrap_or(0);
-        let code_start = (1 + code::pointer_slots(header)) * 8;
-        let code_len = heap.byte_len(method).saturating_sub(code_start);
-        let slots = heap.num_slots(ctx) - context::FIRST_TEMP;
-        if pc < 0 || pc as usize >= code_len || sp < 0 || sp as usize > slots {
-            return false;
-        }
+        let Some(frame) = self.resumable_frame(ctx) else { return false };
         self.ctx = ctx;
-        self.method = method;
-        self.receiver = heap.fetch(ctx, context::RECEIVER);
-        self.ip = pc as usize;
-        self.sp = sp as usize;
-        self.code_base = method.offset() + 8 + code_start;
+        self.method = frame.method;
+        self.receiver = self.mem.heap.fetch(ctx, context::RECEIVER);
+        self.ip = frame.pc;
+        self.sp = frame.sp;
+        self.code_base = frame.method.offset() + 8 + frame.code_start;
         true
     }
 
@@ -159,22 +140,34 @@ impl Vm {
     /// Checks a context before it is resumed: its pc and stack pointer must
     /// be in range, so that Smalltalk code that wrote them cannot crash the VM.
     pub(crate) fn is_resumable_context(&self, ctx: Oop) -> bool {
+        self.resumable_frame(ctx).is_some()
+    }
+
+    /// The registers of a context that can be resumed, read and checked.
+    #[inline]
+    fn resumable_frame(&self, ctx: Oop) -> Option<ResumableFrame> {
         let heap = &self.mem.heap;
         if !ctx.is_object() || !self.mem.is_instance_of(ctx, crate::objects::layout::KnownClass::Context) {
-            return false;
+            return None;
         }
         let method = heap.fetch(ctx, context::METHOD);
         if !method.is_object() || !heap.format_of(method).is_code() {
-            return false;
+            return None;
         }
-        let (Some(pc), Some(sp)) =
-            (heap.fetch(ctx, context::PC).to_small_integer(), heap.fetch(ctx, context::STACKP).to_small_integer())
-        else {
-            return false;
-        };
-        let header = self.code_header(method);
-        let code_len = heap.bytes(method).len() - (1 + code::pointer_slots(header)) * 8;
+        let pc = usize::try_from(heap.fetch(ctx, context::PC).to_small_integer()?).ok()?;
+        let sp = usize::try_from(heap.fetch(ctx, context::STACKP).to_small_integer()?).ok()?;
+        let code_start = (1 + code::pointer_slots(self.code_header(method))) * 8;
+        let code_len = heap.byte_len(method).saturating_sub(code_start);
         let slots = heap.num_slots(ctx) - context::FIRST_TEMP;
-        pc >= 0 && (pc as usize) < code_len && sp >= 0 && (sp as usize) <= slots
+        (pc < code_len && sp <= slots).then_some(ResumableFrame { method, pc, sp, code_start })
     }
+}
+
+/// What [`Vm::resumable_frame`] reads from a context: its method, pc and
+/// stack pointer, and where the method's bytecodes start in its body.
+struct ResumableFrame {
+    method: Oop,
+    pc: usize,
+    sp: usize,
+    code_start: usize,
 }

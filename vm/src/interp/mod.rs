@@ -221,15 +221,7 @@ impl Vm {
     /// Moves objects: every Oop held in a Rust local is stale afterwards.
     pub(crate) fn collect_garbage(&mut self) {
         let full_collections = self.mem.heap.stats().full_collections;
-        self.before_gc();
-        let mut roots = VmRoots {
-            special: &mut self.mem.special,
-            suspended: &mut self.suspended,
-            owners: &mut self.owners,
-            timers: &mut self.timers,
-        };
-        self.mem.heap.collect(&mut roots);
-        self.after_gc();
+        self.with_vm_roots(|heap, roots| heap.collect(roots));
         if self.mem.heap.stats().full_collections != full_collections {
             self.check_low_space();
         }
@@ -240,15 +232,7 @@ impl Vm {
     /// # GC
     /// Moves objects, as [`Vm::collect_garbage`].
     pub(crate) fn full_garbage_collect(&mut self) {
-        self.before_gc();
-        let mut roots = VmRoots {
-            special: &mut self.mem.special,
-            suspended: &mut self.suspended,
-            owners: &mut self.owners,
-            timers: &mut self.timers,
-        };
-        self.mem.heap.full_collect(&mut roots);
-        self.after_gc();
+        self.with_vm_roots(|heap, roots| heap.full_collect(roots));
         self.check_low_space();
     }
 
@@ -275,6 +259,13 @@ impl Vm {
             return;
         }
         let pairs = std::mem::take(&mut self.mem.pending_forwards);
+        self.with_vm_roots(|heap, roots| heap.forward_references(roots, &pairs));
+    }
+
+    /// Runs `step` (a collection, or a rewrite of references) over the heap
+    /// with every root the VM holds; the registers are stored before and
+    /// reloaded after, as the step may move the active context.
+    fn with_vm_roots(&mut self, step: impl FnOnce(&mut Heap, &mut VmRoots<'_>)) {
         self.before_gc();
         let mut roots = VmRoots {
             special: &mut self.mem.special,
@@ -282,7 +273,7 @@ impl Vm {
             owners: &mut self.owners,
             timers: &mut self.timers,
         };
-        self.mem.heap.forward_references(&mut roots, &pairs);
+        step(&mut self.mem.heap, &mut roots);
         self.after_gc();
     }
 
