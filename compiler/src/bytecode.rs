@@ -98,6 +98,14 @@ pub enum Opcode {
     /// `(high)`: prefix; the next instruction's first operand is
     /// `high << 8 | operand`.
     Ext = 36,
+    /// `(a, b) -> temps[a] temps[b]`: two `PushTemp`s in one.
+    PushTemps = 37,
+    /// `(index, temp) receiver -> result`: `PushTemp temp` then
+    /// `SendSpecial index`, for a one-argument special selector.
+    SendSpecialTemp = 38,
+    /// `(index, value: i8) receiver -> result`: `PushSmallInteger value`
+    /// then `SendSpecial index`, for a one-argument special selector.
+    SendSpecialInt = 39,
 }
 
 /// How many operand bytes follow an opcode, and what they mean.
@@ -112,11 +120,13 @@ pub enum Operands {
     TwoBytes,
     /// A signed 16-bit little-endian jump offset, from the end of the instruction.
     Jump,
+    /// Two bytes, never widened by `Ext` (the fused instructions).
+    Pair,
 }
 
 impl Opcode {
     /// Every opcode, in byte order.
-    pub const ALL: [Opcode; 37] = [
+    pub const ALL: [Opcode; 40] = [
         Opcode::PushReceiver,
         Opcode::PushNil,
         Opcode::PushTrue,
@@ -154,6 +164,9 @@ impl Opcode {
         Opcode::JumpIfTrue,
         Opcode::JumpIfFalse,
         Opcode::Ext,
+        Opcode::PushTemps,
+        Opcode::SendSpecialTemp,
+        Opcode::SendSpecialInt,
     ];
 
     /// The opcode a byte encodes, if any.
@@ -174,6 +187,7 @@ impl Opcode {
             }
             PushRemoteTemp | StoreRemoteTemp | PopIntoRemoteTemp | PushClosure | Send | SuperSend => Operands::TwoBytes,
             Jump | JumpIfTrue | JumpIfFalse => Operands::Jump,
+            PushTemps | SendSpecialTemp | SendSpecialInt => Operands::Pair,
         }
     }
 
@@ -182,7 +196,7 @@ impl Opcode {
         match self.operands() {
             Operands::None => 1,
             Operands::Byte | Operands::SignedByte => 2,
-            Operands::TwoBytes | Operands::Jump => 3,
+            Operands::TwoBytes | Operands::Jump | Operands::Pair => 3,
         }
     }
 
@@ -270,6 +284,9 @@ pub enum Instruction {
     Jump(i16),
     JumpIfTrue(i16),
     JumpIfFalse(i16),
+    PushTemps(u8, u8),
+    SendSpecialTemp { index: u8, temp: u8 },
+    SendSpecialInt { index: u8, value: i8 },
 }
 
 /// Why bytes could not be decoded.
@@ -336,6 +353,9 @@ impl Instruction {
             I::Jump(_) => Opcode::Jump,
             I::JumpIfTrue(_) => Opcode::JumpIfTrue,
             I::JumpIfFalse(_) => Opcode::JumpIfFalse,
+            I::PushTemps(..) => Opcode::PushTemps,
+            I::SendSpecialTemp { .. } => Opcode::SendSpecialTemp,
+            I::SendSpecialInt { .. } => Opcode::SendSpecialInt,
         }
     }
 
@@ -362,6 +382,9 @@ impl Instruction {
             | I::PopIntoRemoteTemp { index, vector } => (index, vector),
             I::PushClosure { literal, copied } => (literal, copied),
             I::Send { literal, argc } | I::SuperSend { literal, argc } => (literal, argc),
+            I::PushTemps(a, b) => (a as u16, b),
+            I::SendSpecialTemp { index, temp } => (index as u16, temp),
+            I::SendSpecialInt { index, value } => (index as u16, value as u8),
             _ => (0, 0),
         }
     }
@@ -399,6 +422,7 @@ impl Instruction {
                 let [lo, hi] = offset.to_le_bytes();
                 code.extend_from_slice(&[op as u8, lo, hi]);
             }
+            Operands::Pair => code.extend_from_slice(&[op as u8, first as u8, second]),
         }
     }
 
@@ -472,6 +496,9 @@ impl Instruction {
             Opcode::JumpIfTrue => I::JumpIfTrue(jump),
             Opcode::JumpIfFalse => I::JumpIfFalse(jump),
             Opcode::Ext => return Err(DecodeError::BadExtension { pc }),
+            Opcode::PushTemps => I::PushTemps(b1, b2),
+            Opcode::SendSpecialTemp => I::SendSpecialTemp { index: b1, temp: b2 },
+            Opcode::SendSpecialInt => I::SendSpecialInt { index: b1, value: b2 as i8 },
         };
         Ok((insn, pc + len))
     }
@@ -493,6 +520,10 @@ impl Instruction {
             | I::PushRemoteTemp { .. }
             | I::PushNewTempVector(_)
             | I::Dup => 1,
+            I::PushTemps(..) => 2,
+            I::SendSpecialTemp { index, .. } | I::SendSpecialInt { index, .. } => {
+                1 - SPECIAL_SELECTORS[index as usize].1 as isize
+            }
             I::StoreGlobal(_) | I::StoreInstVar(_) | I::StoreTemp(_) | I::StoreRemoteTemp { .. } => 0,
             I::PopIntoGlobal(_)
             | I::PopIntoInstVar(_)
@@ -582,9 +613,21 @@ mod tests {
             I::Jump(-300),
             I::JumpIfTrue(0),
             I::JumpIfFalse(i16::MAX),
+            I::PushTemps(0, 255),
+            I::SendSpecialTemp { index: 0, temp: 255 },
+            I::SendSpecialInt { index: 14, value: -128 },
+            I::SendSpecialInt { index: 2, value: 127 },
         ] {
             round_trip(insn);
         }
+    }
+
+    #[test]
+    fn an_extension_cannot_widen_a_fused_instruction() {
+        assert_eq!(
+            Instruction::decode(&[Opcode::Ext as u8, 1, Opcode::PushTemps as u8, 0, 1], 0),
+            Err(DecodeError::BadExtension { pc: 0 })
+        );
     }
 
     #[test]

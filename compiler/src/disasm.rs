@@ -116,6 +116,13 @@ fn write_code(out: &mut String, code: &CompiledCode, depth: usize) {
                 let (sel, argc) = SPECIAL_SELECTORS.get(i as usize).copied().unwrap_or(("?", 0));
                 format!("send special #{sel} ({argc})")
             }
+            Instruction::PushTemps(a, b) => format!("push temps {a} {b}"),
+            Instruction::SendSpecialTemp { index, temp } => {
+                format!("push temp {temp}, send special #{}", special_name(index))
+            }
+            Instruction::SendSpecialInt { index, value } => {
+                format!("push {value}, send special #{}", special_name(index))
+            }
             Instruction::ReturnTop => "return top".into(),
             Instruction::ReturnReceiver => "return self".into(),
             Instruction::ReturnNil => "return nil".into(),
@@ -135,4 +142,9 @@ fn write_code(out: &mut String, code: &CompiledCode, depth: usize) {
             write_code(out, block, depth + 2);
         }
     }
+}
+
+/// The selector of a special send, or `?` for a bad index.
+fn special_name(index: u8) -> &'static str {
+    SPECIAL_SELECTORS.get(index as usize).map_or("?", |&(sel, _)| sel)
 }

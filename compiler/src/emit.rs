@@ -5,7 +5,7 @@
 //! label makes it so; such code is dropped as it is emitted, which keeps the
 //! stack depth at every label exact.
 
-use crate::bytecode::Instruction;
+use crate::bytecode::{Instruction, SPECIAL_SELECTORS};
 use crate::code::Literal;
 
 /// A jump target, bound to a position later.
@@ -52,6 +52,29 @@ fn same_literal(a: &Literal, b: &Literal) -> bool {
     }
 }
 
+/// A superinstruction for `last` followed by `next`, when there is one:
+/// answers what `last` becomes (None: it is replaced) and the instruction
+/// that follows it. The stack depth is counted on the unfused pair, so
+/// `max_stack` has room for the pushes a fused instruction makes before it
+/// sends.
+fn fuse(last: Instruction, next: Instruction) -> Option<(Option<Instruction>, Instruction)> {
+    use Instruction as I;
+    let binary = |index: u8| SPECIAL_SELECTORS[index as usize].1 == 1;
+    match (last, next) {
+        (I::PushTemp(a), I::PushTemp(b)) => Some((None, I::PushTemps(u8::try_from(a).ok()?, u8::try_from(b).ok()?))),
+        (I::PushTemp(t), I::SendSpecial(index)) if binary(index) => {
+            Some((None, I::SendSpecialTemp { index, temp: u8::try_from(t).ok()? }))
+        }
+        (I::PushTemps(a, b), I::SendSpecial(index)) if binary(index) => {
+            Some((Some(I::PushTemp(a as u16)), I::SendSpecialTemp { index, temp: b }))
+        }
+        (I::PushSmallInteger(value), I::SendSpecial(index)) if binary(index) => {
+            Some((None, I::SendSpecialInt { index, value }))
+        }
+        _ => None,
+    }
+}
+
 /// The assembled code.
 #[derive(Debug)]
 pub struct Assembled {
@@ -81,6 +104,19 @@ impl Emitter {
         }
         self.depth += insn.stack_effect() as i32;
         self.max_depth = self.max_depth.max(self.depth);
+        if let Some((Op::Insn(last), line)) = self.ops.last_mut() {
+            if let Some((first, fused)) = fuse(*last, insn) {
+                // The fused instruction keeps the later line: a send's.
+                match first {
+                    Some(kept) => {
+                        *last = kept;
+                        self.ops.push((Op::Insn(fused), self.line));
+                    }
+                    None => (*last, *line) = (fused, self.line),
+                }
+                return;
+            }
+        }
         self.ops.push((Op::Insn(insn), self.line));
         if insn.opcode().is_terminator() {
             self.unreachable = true;
@@ -169,5 +205,65 @@ impl Emitter {
             insn.encode(&mut bytecodes);
         }
         Ok(Assembled { bytecodes, lines, max_stack: self.max_depth.clamp(0, u16::MAX as i32) as u16 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bytecode::special_selector_index;
+    use Instruction as I;
+
+    fn assembled(build: impl FnOnce(&mut Emitter)) -> (Vec<Instruction>, u16) {
+        let mut em = Emitter::new(1);
+        build(&mut em);
+        let code = em.assemble().expect("assembles");
+        let mut insns = Vec::new();
+        let mut pc = 0;
+        while pc < code.bytecodes.len() {
+            let (insn, next) = Instruction::decode(&code.bytecodes, pc).expect("decodes");
+            insns.push(insn);
+            pc = next;
+        }
+        (insns, code.max_stack)
+    }
+
+    #[test]
+    fn pushes_before_a_binary_special_send_are_fused() {
+        let plus = special_selector_index("+").expect("special");
+        let (insns, max_stack) = assembled(|em| {
+            for insn in [I::PushTemp(0), I::PushTemp(1), I::PushTemp(2), I::SendSpecial(plus)] {
+                em.emit(insn);
+            }
+            em.emit(I::PushSmallInteger(-3));
+            em.emit(I::SendSpecial(plus));
+            em.emit(I::ReturnTop);
+        });
+        assert_eq!(
+            insns,
+            [
+                I::PushTemps(0, 1),
+                I::SendSpecialTemp { index: plus, temp: 2 },
+                I::SendSpecialInt { index: plus, value: -3 },
+                I::ReturnTop
+            ]
+        );
+        // Room for the third temp, pushed before the send.
+        assert_eq!(max_stack, 3);
+    }
+
+    #[test]
+    fn nothing_is_fused_across_a_label_or_into_other_sends() {
+        let size = special_selector_index("size").expect("special");
+        let (insns, _) = assembled(|em| {
+            let label = em.new_label();
+            em.emit(I::PushTemp(0));
+            em.bind(label);
+            em.emit(I::PushTemp(1));
+            em.emit(I::PushTemp(300));
+            em.emit(I::SendSpecial(size));
+            em.emit(I::ReturnTop);
+        });
+        assert_eq!(insns, [I::PushTemp(0), I::PushTemp(1), I::PushTemp(300), I::SendSpecial(size), I::ReturnTop]);
     }
 }

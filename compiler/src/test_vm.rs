@@ -339,6 +339,11 @@ impl TestVm {
                     }
                 }
                 Instruction::PushTemp(t) => stack.push(temps.get(temp(t)).cloned().ok_or_else(|| fail("temp index"))?),
+                Instruction::PushTemps(a, b) => {
+                    for t in [a, b] {
+                        stack.push(temps.get(temp(t as u16)).cloned().ok_or_else(|| fail("temp index"))?);
+                    }
+                }
                 Instruction::StoreTemp(t) | Instruction::PopIntoTemp(t) => {
                     let v = pop(&mut stack)?;
                     *temps.get_mut(temp(t)).ok_or_else(|| fail("temp index"))? = v.clone();
@@ -395,6 +400,19 @@ impl TestVm {
                     let args = stack.split_off(at);
                     let r = pop(&mut stack)?;
                     let v = self.send(&sel.clone(), r, args)?;
+                    stack.push(v);
+                }
+                Instruction::SendSpecialTemp { index, temp: t } => {
+                    let arg = temps.get(temp(t as u16)).cloned().ok_or_else(|| fail("temp index"))?;
+                    let r = pop(&mut stack)?;
+                    let sel = SPECIAL_SELECTORS.get(index as usize).ok_or_else(|| fail("special"))?.0;
+                    let v = self.send(sel, r, vec![arg])?;
+                    stack.push(v);
+                }
+                Instruction::SendSpecialInt { index, value } => {
+                    let r = pop(&mut stack)?;
+                    let sel = SPECIAL_SELECTORS.get(index as usize).ok_or_else(|| fail("special"))?.0;
+                    let v = self.send(sel, r, vec![V::Int(value as i64)])?;
                     stack.push(v);
                 }
                 Instruction::SendSpecial(i) => {

@@ -193,6 +193,54 @@ impl Heap {
             self.walk(from, to, |h| f(Oop::from_offset(h)));
         }
     }
+
+    /// The word at word index `index` of the heap; slot `i` of the object
+    /// `oop` is word `oop.offset() / 8 + 1 + i`. For a reader (the
+    /// interpreter's frame access) that computes an object's first slot
+    /// once and then indexes from it. Panics only outside the heap.
+    #[inline(always)]
+    pub fn word(&self, index: usize) -> Oop {
+        Oop::from_bits(self.region.words()[index])
+    }
+
+    /// Stores `value` in slot `index` of an object being filled in: without
+    /// the write barrier when the object is young (the common case for a new
+    /// object), with it when it was allocated in old space.
+    #[inline(always)]
+    pub fn init_slot(&mut self, oop: Oop, index: usize, value: Oop) {
+        if oop.offset() >= self.nursery_start {
+            debug_assert!(index < self.num_slots(oop), "init_slot {index} of {oop:?}");
+            self.region.words_mut()[(oop.offset() >> 3) + 1 + index] = value.bits();
+        } else {
+            self.store(oop, index, value);
+        }
+    }
+
+    /// Stores `values` in the first slots of an object being filled in, as
+    /// [`Heap::init_slot`] does each.
+    #[inline(always)]
+    pub fn init_first_slots(&mut self, oop: Oop, values: &[Oop]) {
+        if oop.offset() >= self.nursery_start {
+            debug_assert!(values.len() <= self.num_slots(oop));
+            let slots = self.region.word_range_mut(oop.offset() + 8, values.len());
+            for (slot, value) in slots.iter_mut().zip(values) {
+                *slot = value.bits();
+            }
+        } else {
+            for (i, value) in values.iter().enumerate() {
+                self.store(oop, i, *value);
+            }
+        }
+    }
+
+    /// Stores `value` at word index `index` *without* the write barrier:
+    /// only for a slot of a young object (see [`Heap::is_young`]); an old
+    /// object's slots are written with [`Heap::store`].
+    #[inline(always)]
+    pub fn set_word_of_young(&mut self, index: usize, value: Oop) {
+        debug_assert!(index * 8 >= self.nursery_start, "unbarriered store into old space at word {index}");
+        self.region.words_mut()[index] = value.bits();
+    }
 }
 
 #[cfg(test)]

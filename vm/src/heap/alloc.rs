@@ -49,6 +49,34 @@ impl Heap {
         Some(self.initialize(start, class_index, format, num_slots))
     }
 
+    /// [`Heap::allocate`] for an object of a pointer format with fewer than
+    /// 255 slots (no overflow word), its slots nil: the interpreter's
+    /// contexts. The common case, room in eden, is a bump and a fill;
+    /// anything else goes the general way.
+    ///
+    /// # GC
+    /// Never collects and never moves anything.
+    #[inline(always)]
+    pub fn allocate_small_pointers(&mut self, class_index: u32, format: Format, num_slots: usize) -> Option<Oop> {
+        debug_assert!(format.is_pointers());
+        let start = self.eden_top;
+        let end = start + 8 + 8 * num_slots;
+        if num_slots == 0
+            || num_slots >= OVERFLOW_SLOTS as usize
+            || end > self.eden_limit
+            || self.old_top > self.old_limit
+            || end - start > self.big_object_bytes
+        {
+            return self.allocate(class_index, format, num_slots);
+        }
+        self.eden_top = end;
+        let header = Header::new(class_index, format, self.next_hash(), num_slots as u64);
+        let words = self.region.word_range_mut(start, 1 + num_slots);
+        words[0] = header.0;
+        words[1..].fill(NIL.bits());
+        Some(Oop::from_offset(start))
+    }
+
     /// A new object in old space, initialized as by [`Heap::allocate`].
     /// The bootstrap uses this for `nil`, `false` and `true`.
     ///

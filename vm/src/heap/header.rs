@@ -164,6 +164,18 @@ impl Header {
         ((self.0 >> FORMAT_SHIFT) & 0x1F) as u8
     }
 
+    /// For a code object (a CompiledMethod or CompiledBlock), the count of
+    /// padding bytes after its bytecodes; `None` for any other format.
+    #[inline(always)]
+    pub const fn code_padding(self) -> Option<usize> {
+        let code = self.format_code();
+        if code >= 24 {
+            Some((code - 24) as usize)
+        } else {
+            None
+        }
+    }
+
     /// The decoded format; `None` for a code no format has (a corrupt header).
     #[inline]
     pub const fn format(self) -> Option<Format> {

@@ -1,201 +1,377 @@
 //! The bytecode loop.
 
-use smalt_compiler::bytecode::{Opcode, SPECIAL_IDENTITY, SPECIAL_SELECTORS};
+use smalt_compiler::bytecode::{SPECIAL_IDENTITY, SPECIAL_SELECTORS};
 
+use super::frame::frame_base;
 use super::returns::Returned;
 use super::{Halt, Vm};
 use crate::heap::{Format, Oop};
-use crate::objects::layout::{association, closure, code, special, KnownClass};
+use crate::objects::layout::{association, closure, code, context, special, KnownClass};
 use crate::VmError;
+
+/// The opcode bytes, for matching on the byte itself.
+mod op {
+    use smalt_compiler::bytecode::Opcode;
+    pub const PUSH_RECEIVER: u8 = Opcode::PushReceiver as u8;
+    pub const PUSH_NIL: u8 = Opcode::PushNil as u8;
+    pub const PUSH_TRUE: u8 = Opcode::PushTrue as u8;
+    pub const PUSH_FALSE: u8 = Opcode::PushFalse as u8;
+    pub const PUSH_THIS_CONTEXT: u8 = Opcode::PushThisContext as u8;
+    pub const PUSH_SMALL_INTEGER: u8 = Opcode::PushSmallInteger as u8;
+    pub const PUSH_LITERAL: u8 = Opcode::PushLiteral as u8;
+    pub const PUSH_GLOBAL: u8 = Opcode::PushGlobal as u8;
+    pub const STORE_GLOBAL: u8 = Opcode::StoreGlobal as u8;
+    pub const POP_INTO_GLOBAL: u8 = Opcode::PopIntoGlobal as u8;
+    pub const PUSH_INST_VAR: u8 = Opcode::PushInstVar as u8;
+    pub const STORE_INST_VAR: u8 = Opcode::StoreInstVar as u8;
+    pub const POP_INTO_INST_VAR: u8 = Opcode::PopIntoInstVar as u8;
+    pub const PUSH_TEMP: u8 = Opcode::PushTemp as u8;
+    pub const STORE_TEMP: u8 = Opcode::StoreTemp as u8;
+    pub const POP_INTO_TEMP: u8 = Opcode::PopIntoTemp as u8;
+    pub const PUSH_REMOTE_TEMP: u8 = Opcode::PushRemoteTemp as u8;
+    pub const STORE_REMOTE_TEMP: u8 = Opcode::StoreRemoteTemp as u8;
+    pub const POP_INTO_REMOTE_TEMP: u8 = Opcode::PopIntoRemoteTemp as u8;
+    pub const PUSH_NEW_ARRAY: u8 = Opcode::PushNewArray as u8;
+    pub const PUSH_NEW_TEMP_VECTOR: u8 = Opcode::PushNewTempVector as u8;
+    pub const PUSH_CLOSURE: u8 = Opcode::PushClosure as u8;
+    pub const POP: u8 = Opcode::Pop as u8;
+    pub const DUP: u8 = Opcode::Dup as u8;
+    pub const SEND: u8 = Opcode::Send as u8;
+    pub const SUPER_SEND: u8 = Opcode::SuperSend as u8;
+    pub const SEND_SPECIAL: u8 = Opcode::SendSpecial as u8;
+    pub const RETURN_TOP: u8 = Opcode::ReturnTop as u8;
+    pub const RETURN_RECEIVER: u8 = Opcode::ReturnReceiver as u8;
+    pub const RETURN_NIL: u8 = Opcode::ReturnNil as u8;
+    pub const RETURN_TRUE: u8 = Opcode::ReturnTrue as u8;
+    pub const RETURN_FALSE: u8 = Opcode::ReturnFalse as u8;
+    pub const BLOCK_RETURN: u8 = Opcode::BlockReturn as u8;
+    pub const JUMP: u8 = Opcode::Jump as u8;
+    pub const JUMP_IF_TRUE: u8 = Opcode::JumpIfTrue as u8;
+    pub const JUMP_IF_FALSE: u8 = Opcode::JumpIfFalse as u8;
+    pub const EXT: u8 = Opcode::Ext as u8;
+    pub const PUSH_TEMPS: u8 = Opcode::PushTemps as u8;
+    pub const SEND_SPECIAL_TEMP: u8 = Opcode::SendSpecialTemp as u8;
+    pub const SEND_SPECIAL_INT: u8 = Opcode::SendSpecialInt as u8;
+}
 
 impl Vm {
     /// Runs the active context until the bottom context of this evaluation
     /// returns, answering its value.
     ///
+    /// The loop keeps the registers in locals: `ip` is the heap offset of
+    /// the next bytecode, `fp` the word index of the active context's first
+    /// temp and `sp` that of its first free stack slot. Before anything that
+    /// reads the registers from the Vm (a send, a return, a safe point) they
+    /// are stored there (`save!`), and afterwards loaded back (`load!`),
+    /// as the active context may have changed or moved. Stores into a young
+    /// active context skip the write barrier.
+    ///
     /// # GC
     /// Collects at safe points.
     pub(crate) fn interpret(&mut self) -> Result<Oop, Halt> {
+        let mut ip: usize;
+        let mut fp: usize;
+        let mut sp: usize;
+        let mut young: bool;
+        macro_rules! load {
+            () => {{
+                ip = self.code_base + self.ip;
+                fp = frame_base(self.ctx);
+                sp = fp + self.sp;
+                young = self.mem.heap.is_young(self.ctx);
+            }};
+        }
+        macro_rules! save {
+            () => {{
+                self.ip = ip - self.code_base;
+                self.sp = sp - fp;
+            }};
+        }
+        macro_rules! byte {
+            () => {{
+                let b = self.mem.heap.byte_at(ip);
+                ip += 1;
+                b
+            }};
+        }
+        macro_rules! set_frame_word {
+            ($index:expr, $value:expr) => {{
+                let (index, value): (usize, Oop) = ($index, $value);
+                if young {
+                    self.mem.heap.set_word_of_young(index, value);
+                } else {
+                    let ctx = self.ctx;
+                    self.mem.heap.store(ctx, index - fp + context::FIRST_TEMP, value);
+                }
+            }};
+        }
+        macro_rules! push {
+            ($value:expr) => {{
+                let value: Oop = $value;
+                set_frame_word!(sp, value);
+                sp += 1;
+            }};
+        }
+        macro_rules! pop {
+            () => {{
+                sp -= 1;
+                self.mem.heap.word(sp)
+            }};
+        }
+        macro_rules! top {
+            () => {
+                self.mem.heap.word(sp - 1)
+            };
+        }
+        // Runs a call that reads or changes the registers in the Vm.
+        macro_rules! call {
+            ($e:expr) => {{
+                save!();
+                let r = $e;
+                load!();
+                r
+            }};
+        }
+        macro_rules! jump {
+            ($offset:expr) => {{
+                let offset: isize = $offset;
+                ip = ip.wrapping_add_signed(offset);
+                if offset < 0 && self.attention_needed() {
+                    call!(self.safe_point()?);
+                }
+            }};
+        }
+        macro_rules! returned {
+            ($value:expr) => {{
+                let value: Oop = $value;
+                save!();
+                if let Returned::Finished(v) = self.return_from_method(value)? {
+                    if let Some(v) = self.bottom_returned(v)? {
+                        return Ok(v);
+                    }
+                }
+                load!();
+            }};
+        }
+        // A one-argument special send with the receiver on the stack and the
+        // argument in hand: `==`, and SmallInteger arithmetic and comparisons,
+        // are answered here; a comparison followed by a conditional jump
+        // (`ifTrue:`, `whileTrue:`, loop tests) jumps at once. Anything else
+        // is pushed and sent.
+        macro_rules! binary_special {
+            ($index:expr, $arg:expr) => {{
+                let (index, arg): (u8, Oop) = ($index, $arg);
+                let rcvr = top!();
+                let answer = if index > special_index::LAST_BINARY {
+                    None
+                } else if index == SPECIAL_IDENTITY {
+                    Some(self.mem.boolean(rcvr == arg))
+                } else if let (Some(x), Some(y)) = (rcvr.to_small_integer(), arg.to_small_integer()) {
+                    small_integer_special(index, x, y)
+                } else {
+                    None
+                };
+                match answer {
+                    Some(answer) => {
+                        sp -= 1;
+                        let next = self.mem.heap.byte_at(ip);
+                        if (next == op::JUMP_IF_FALSE || next == op::JUMP_IF_TRUE)
+                            && (answer == crate::heap::TRUE || answer == crate::heap::FALSE)
+                        {
+                            ip += 1;
+                            let offset = self.jump_offset_at(&mut ip);
+                            let when = if next == op::JUMP_IF_TRUE { crate::heap::TRUE } else { crate::heap::FALSE };
+                            if answer == when {
+                                jump!(offset);
+                            }
+                        } else {
+                            push!(answer);
+                        }
+                    }
+                    None => {
+                        push!(arg);
+                        call!(self.send_special(index)?);
+                    }
+                }
+            }};
+        }
+        load!();
         let mut ext: usize = 0;
         loop {
-            let byte = self.next_byte();
-            let Some(op) = Opcode::from_byte(byte) else {
-                return Err(Halt::Vm(VmError::Broken(format!("bad bytecode {byte} at pc {}", self.ip - 1))));
-            };
-            match op {
-                Opcode::Ext => {
-                    ext = (ext << 8) | (self.next_byte() as usize) << 8;
-                    continue;
+            let byte = byte!();
+            match byte {
+                op::PUSH_TEMP => {
+                    let n = ext | byte!() as usize;
+                    push!(self.mem.heap.word(fp + n));
                 }
-                Opcode::PushReceiver => {
-                    let r = self.receiver;
-                    self.push(r);
+                op::PUSH_SMALL_INTEGER => {
+                    let v = byte!() as i8;
+                    push!(Oop::small_integer(v as i64));
                 }
-                Opcode::PushNil => self.push(crate::heap::NIL),
-                Opcode::PushTrue => self.push(crate::heap::TRUE),
-                Opcode::PushFalse => self.push(crate::heap::FALSE),
-                Opcode::PushThisContext => {
+                op::PUSH_TEMPS => {
+                    let (a, b) = (byte!() as usize, byte!() as usize);
+                    push!(self.mem.heap.word(fp + a));
+                    push!(self.mem.heap.word(fp + b));
+                }
+                op::SEND_SPECIAL => {
+                    let index = byte!();
+                    if index <= special_index::LAST_BINARY {
+                        let arg = pop!();
+                        binary_special!(index, arg);
+                    } else {
+                        call!(self.send_special(index)?);
+                    }
+                }
+                op::SEND_SPECIAL_TEMP => {
+                    let (index, t) = (byte!(), byte!() as usize);
+                    binary_special!(index, self.mem.heap.word(fp + t));
+                }
+                op::SEND_SPECIAL_INT => {
+                    let (index, value) = (byte!(), byte!() as i8);
+                    binary_special!(index, Oop::small_integer(value as i64));
+                }
+                op::POP_INTO_TEMP => {
+                    let n = ext | byte!() as usize;
+                    let value = pop!();
+                    set_frame_word!(fp + n, value);
+                }
+                op::STORE_TEMP => {
+                    let n = ext | byte!() as usize;
+                    let value = top!();
+                    set_frame_word!(fp + n, value);
+                }
+                op::PUSH_RECEIVER => push!(self.receiver),
+                op::PUSH_NIL => push!(crate::heap::NIL),
+                op::PUSH_TRUE => push!(crate::heap::TRUE),
+                op::PUSH_FALSE => push!(crate::heap::FALSE),
+                op::PUSH_THIS_CONTEXT => {
+                    save!();
                     self.save_registers();
-                    let c = self.ctx;
-                    self.push(c);
+                    push!(self.ctx);
                 }
-                Opcode::PushSmallInteger => {
-                    let v = self.next_byte() as i8;
-                    self.push(Oop::small_integer(v as i64));
+                op::PUSH_LITERAL => {
+                    let n = ext | byte!() as usize;
+                    push!(self.literal(n));
                 }
-                Opcode::PushLiteral => {
-                    let n = ext | self.next_byte() as usize;
-                    let lit = self.literal(n);
-                    self.push(lit);
-                }
-                Opcode::PushGlobal => {
-                    let n = ext | self.next_byte() as usize;
+                op::PUSH_GLOBAL => {
+                    let n = ext | byte!() as usize;
                     let binding = self.literal(n);
-                    let value = self.mem.heap.fetch(binding, association::VALUE);
-                    self.push(value);
+                    push!(self.mem.heap.fetch(binding, association::VALUE));
                 }
-                Opcode::StoreGlobal | Opcode::PopIntoGlobal => {
-                    let n = ext | self.next_byte() as usize;
+                op::STORE_GLOBAL | op::POP_INTO_GLOBAL => {
+                    let n = ext | byte!() as usize;
                     let binding = self.literal(n);
-                    let value = if op == Opcode::PopIntoGlobal { self.pop() } else { self.top() };
+                    let value = if byte == op::POP_INTO_GLOBAL { pop!() } else { top!() };
                     self.mem.heap.store(binding, association::VALUE, value);
                 }
-                Opcode::PushInstVar => {
-                    let n = ext | self.next_byte() as usize;
-                    let value = self.mem.heap.fetch(self.receiver, n);
-                    self.push(value);
+                op::PUSH_INST_VAR => {
+                    let n = ext | byte!() as usize;
+                    push!(self.mem.heap.fetch(self.receiver, n));
                 }
-                Opcode::StoreInstVar | Opcode::PopIntoInstVar => {
-                    let n = ext | self.next_byte() as usize;
-                    let value = if op == Opcode::PopIntoInstVar { self.pop() } else { self.top() };
+                op::STORE_INST_VAR | op::POP_INTO_INST_VAR => {
+                    let n = ext | byte!() as usize;
+                    let value = if byte == op::POP_INTO_INST_VAR { pop!() } else { top!() };
                     let r = self.receiver;
                     self.mem.heap.store(r, n, value);
                 }
-                Opcode::PushTemp => {
-                    let n = ext | self.next_byte() as usize;
-                    let value = self.temp(n);
-                    self.push(value);
+                op::PUSH_REMOTE_TEMP => {
+                    let index = ext | byte!() as usize;
+                    let vector = self.mem.heap.word(fp + byte!() as usize);
+                    push!(self.mem.heap.fetch(vector, index));
                 }
-                Opcode::StoreTemp | Opcode::PopIntoTemp => {
-                    let n = ext | self.next_byte() as usize;
-                    let value = if op == Opcode::PopIntoTemp { self.pop() } else { self.top() };
-                    self.set_temp(n, value);
-                }
-                Opcode::PushRemoteTemp => {
-                    let index = ext | self.next_byte() as usize;
-                    let vector_index = self.next_byte() as usize;
-                    let vector = self.temp(vector_index);
-                    let value = self.mem.heap.fetch(vector, index);
-                    self.push(value);
-                }
-                Opcode::StoreRemoteTemp | Opcode::PopIntoRemoteTemp => {
-                    let index = ext | self.next_byte() as usize;
-                    let vector_index = self.next_byte() as usize;
-                    let vector = self.temp(vector_index);
-                    let value = if op == Opcode::PopIntoRemoteTemp { self.pop() } else { self.top() };
+                op::STORE_REMOTE_TEMP | op::POP_INTO_REMOTE_TEMP => {
+                    let index = ext | byte!() as usize;
+                    let vector = self.mem.heap.word(fp + byte!() as usize);
+                    let value = if byte == op::POP_INTO_REMOTE_TEMP { pop!() } else { top!() };
                     self.mem.heap.store(vector, index, value);
                 }
-                Opcode::PushNewArray => {
-                    let n = ext | self.next_byte() as usize;
+                op::PUSH_NEW_ARRAY => {
+                    let n = ext | byte!() as usize;
                     let array = self.mem.new_array(n)?;
                     for i in 0..n {
-                        let v = self.stack_value(n - 1 - i);
+                        let v = self.mem.heap.word(sp - n + i);
                         self.mem.heap.store(array, i, v);
                     }
-                    self.pop_n(n);
-                    self.push(array);
+                    sp -= n;
+                    push!(array);
                 }
-                Opcode::PushNewTempVector => {
-                    let n = ext | self.next_byte() as usize;
-                    let array = self.mem.new_array(n)?;
-                    self.push(array);
+                op::PUSH_NEW_TEMP_VECTOR => {
+                    let n = ext | byte!() as usize;
+                    push!(self.mem.new_array(n)?);
                 }
-                Opcode::PushClosure => {
-                    let lit = ext | self.next_byte() as usize;
-                    let copied = self.next_byte() as usize;
-                    self.push_closure(lit, copied)?;
+                op::PUSH_CLOSURE => {
+                    let lit = ext | byte!() as usize;
+                    let copied = byte!() as usize;
+                    call!(self.push_closure(lit, copied)?);
                 }
-                Opcode::Pop => self.pop_n(1),
-                Opcode::Dup => {
-                    let t = self.top();
-                    self.push(t);
-                }
-                Opcode::Send => {
-                    let lit = ext | self.next_byte() as usize;
-                    let argc = self.next_byte() as usize;
+                op::POP => sp -= 1,
+                op::DUP => push!(top!()),
+                op::SEND => {
+                    let lit = ext | byte!() as usize;
+                    let argc = byte!() as usize;
                     let selector = self.literal(lit);
-                    self.send(selector, argc)?;
+                    call!(self.send(selector, argc)?);
                 }
-                Opcode::SuperSend => {
-                    let lit = ext | self.next_byte() as usize;
-                    let argc = self.next_byte() as usize;
+                op::SUPER_SEND => {
+                    let lit = ext | byte!() as usize;
+                    let argc = byte!() as usize;
                     let selector = self.literal(lit);
-                    self.super_send(selector, argc)?;
+                    call!(self.super_send(selector, argc)?);
                 }
-                Opcode::SendSpecial => {
-                    let index = self.next_byte();
-                    self.send_special(index)?;
-                }
-                Opcode::ReturnTop => {
-                    let value = self.pop();
-                    if let Returned::Finished(v) = self.return_from_method(value)? {
-                        if let Some(v) = self.bottom_returned(v)? {
-                            return Ok(v);
-                        }
-                    }
-                }
-                Opcode::ReturnReceiver | Opcode::ReturnNil | Opcode::ReturnTrue | Opcode::ReturnFalse => {
-                    let value = match op {
-                        Opcode::ReturnReceiver => self.receiver,
-                        Opcode::ReturnNil => crate::heap::NIL,
-                        Opcode::ReturnTrue => crate::heap::TRUE,
-                        _ => crate::heap::FALSE,
-                    };
-                    if let Returned::Finished(v) = self.return_from_method(value)? {
-                        if let Some(v) = self.bottom_returned(v)? {
-                            return Ok(v);
-                        }
-                    }
-                }
-                Opcode::BlockReturn => {
-                    let value = self.pop();
+                op::RETURN_TOP => returned!(pop!()),
+                op::RETURN_RECEIVER => returned!(self.receiver),
+                op::RETURN_NIL => returned!(crate::heap::NIL),
+                op::RETURN_TRUE => returned!(crate::heap::TRUE),
+                op::RETURN_FALSE => returned!(crate::heap::FALSE),
+                op::BLOCK_RETURN => {
+                    let value = pop!();
+                    save!();
                     if let Returned::Finished(v) = self.return_to_sender(value)? {
                         if let Some(v) = self.bottom_returned(v)? {
                             return Ok(v);
                         }
                     }
+                    load!();
                 }
-                Opcode::Jump => {
-                    let offset = self.jump_offset();
-                    self.ip = (self.ip as isize + offset) as usize;
-                    if offset < 0 {
-                        self.safe_point()?;
-                    }
+                op::JUMP => {
+                    let offset = self.jump_offset_at(&mut ip);
+                    jump!(offset);
                 }
-                Opcode::JumpIfTrue | Opcode::JumpIfFalse => {
-                    let offset = self.jump_offset();
-                    let condition = self.pop();
-                    let when = if op == Opcode::JumpIfTrue { crate::heap::TRUE } else { crate::heap::FALSE };
-                    let other = if op == Opcode::JumpIfTrue { crate::heap::FALSE } else { crate::heap::TRUE };
+                op::JUMP_IF_TRUE | op::JUMP_IF_FALSE => {
+                    let offset = self.jump_offset_at(&mut ip);
+                    let condition = pop!();
+                    let (when, other) = if byte == op::JUMP_IF_TRUE {
+                        (crate::heap::TRUE, crate::heap::FALSE)
+                    } else {
+                        (crate::heap::FALSE, crate::heap::TRUE)
+                    };
                     if condition == when {
-                        self.ip = (self.ip as isize + offset) as usize;
-                        if offset < 0 {
-                            self.safe_point()?;
-                        }
+                        jump!(offset);
                     } else if condition != other {
                         // Back up to the jump, so the answer of mustBeBoolean is tested again.
-                        self.ip -= 3;
-                        self.vm_send(special::SELECTOR_MUST_BE_BOOLEAN, condition, &[])?;
+                        ip -= 3;
+                        call!(self.vm_send(special::SELECTOR_MUST_BE_BOOLEAN, condition, &[])?);
                     }
+                }
+                op::EXT => {
+                    ext = (ext << 8) | (byte!() as usize) << 8;
+                    continue;
+                }
+                _ => {
+                    save!();
+                    return Err(Halt::Vm(VmError::Broken(format!("bad bytecode {byte} at pc {}", self.ip - 1))));
                 }
             }
             ext = 0;
         }
     }
 
-    #[inline]
-    fn jump_offset(&mut self) -> isize {
-        let lo = self.next_byte();
-        let hi = self.next_byte();
+    /// The signed 16-bit offset at heap offset `*ip`, advancing it.
+    #[inline(always)]
+    fn jump_offset_at(&self, ip: &mut usize) -> isize {
+        let lo = self.mem.heap.byte_at(*ip);
+        let hi = self.mem.heap.byte_at(*ip + 1);
+        *ip += 2;
         i16::from_le_bytes([lo, hi]) as isize
     }
 
@@ -237,7 +413,7 @@ impl Vm {
                 let arg = self.stack_value(0);
                 let rcvr = self.stack_value(1);
                 match (rcvr.to_small_integer(), arg.to_small_integer()) {
-                    (Some(a), Some(b)) => self.small_integer_special(index, a, b),
+                    (Some(a), Some(b)) => small_integer_special(index, a, b),
                     _ if index <= special_index::DIVIDE => self.float_special(index, rcvr, arg),
                     _ if index == special_index::AT => self.array_at(rcvr, arg),
                     _ if index == special_index::VALUE_ => {
@@ -272,31 +448,6 @@ impl Vm {
         }
         let selector = self.special_selector(index);
         self.send(selector, argc)
-    }
-
-    /// `a op b` for two SmallIntegers, when the answer is one or a Boolean.
-    #[inline]
-    fn small_integer_special(&self, index: u8, a: i64, b: i64) -> Option<Oop> {
-        match index {
-            0 => a.checked_add(b).and_then(Oop::try_small_integer),
-            1 => a.checked_sub(b).and_then(Oop::try_small_integer),
-            2 => Some(self.mem.boolean(a < b)),
-            3 => Some(self.mem.boolean(a > b)),
-            4 => Some(self.mem.boolean(a <= b)),
-            5 => Some(self.mem.boolean(a >= b)),
-            6 => Some(self.mem.boolean(a == b)),
-            7 => Some(self.mem.boolean(a != b)),
-            8 => a.checked_mul(b).and_then(Oop::try_small_integer),
-            // `/` only when exact; fractions and ZeroDivide are the method's.
-            9 => (b != 0 && a % b == 0).then(|| a / b).and_then(Oop::try_small_integer),
-            // `\\` and `//` round toward negative infinity.
-            10 => (b != 0).then(|| a - floor_div(a, b) * b).map(Oop::small_integer),
-            11 => (b != 0).then(|| floor_div(a, b)).and_then(Oop::try_small_integer),
-            12 => Some(Oop::small_integer(a & b)),
-            13 => Some(Oop::small_integer(a | b)),
-            14 => shifted(a, b).and_then(Oop::try_small_integer),
-            _ => None,
-        }
     }
 
     /// `+ - < > <= >= = ~= * /` with a Float and a Float or SmallInteger, as
@@ -353,12 +504,41 @@ impl Vm {
 
 /// Indices in `SPECIAL_SELECTORS` that the interpreter answers itself.
 mod special_index {
+    /// The last of the binary selectors answered for two SmallIntegers
+    /// (`+` to `bitShift:`, and `==`).
+    pub const LAST_BINARY: u8 = 15;
     pub const DIVIDE: u8 = 9;
     pub const AT: u8 = 16;
     pub const AT_PUT: u8 = 17;
     pub const SIZE: u8 = 18;
     pub const VALUE: u8 = 19;
     pub const VALUE_: u8 = 20;
+}
+
+/// `a op b` for two SmallIntegers, when the answer is one or a Boolean.
+#[inline(always)]
+fn small_integer_special(index: u8, a: i64, b: i64) -> Option<Oop> {
+    let boolean = |v: bool| if v { crate::heap::TRUE } else { crate::heap::FALSE };
+    match index {
+        0 => a.checked_add(b).and_then(Oop::try_small_integer),
+        1 => a.checked_sub(b).and_then(Oop::try_small_integer),
+        2 => Some(boolean(a < b)),
+        3 => Some(boolean(a > b)),
+        4 => Some(boolean(a <= b)),
+        5 => Some(boolean(a >= b)),
+        6 => Some(boolean(a == b)),
+        7 => Some(boolean(a != b)),
+        8 => a.checked_mul(b).and_then(Oop::try_small_integer),
+        // `/` only when exact; fractions and ZeroDivide are the method's.
+        9 => (b != 0 && a % b == 0).then(|| a / b).and_then(Oop::try_small_integer),
+        // `\\` and `//` round toward negative infinity.
+        10 => (b != 0).then(|| a - floor_div(a, b) * b).map(Oop::small_integer),
+        11 => (b != 0).then(|| floor_div(a, b)).and_then(Oop::try_small_integer),
+        12 => Some(Oop::small_integer(a & b)),
+        13 => Some(Oop::small_integer(a | b)),
+        14 => shifted(a, b).and_then(Oop::try_small_integer),
+        _ => None,
+    }
 }
 
 /// `a // b`, rounded toward negative infinity (b is not 0).

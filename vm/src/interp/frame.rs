@@ -1,7 +1,7 @@
-//! Access to the active frame: the one module that knows frames are heap
-//! Contexts. Everything else reads and writes the stack, temps and pc
-//! through these functions, so that a later move to machine-stack frames with
-//! contexts made only on demand changes this module alone.
+//! Access to the active frame, which is a heap Context: its stack, temps and
+//! registers. Code outside the bytecode loop reads and writes the stack
+//! through these functions; the loop (`execute.rs`) keeps the registers in
+//! locals and reaches the frame's words from [`frame_base`].
 
 use super::Vm;
 use crate::heap::Oop;
@@ -25,11 +25,6 @@ impl Vm {
         self.sp -= n;
     }
 
-    #[inline]
-    pub(crate) fn top(&self) -> Oop {
-        self.stack_value(0)
-    }
-
     /// The value `n` below the top (0 is the top).
     #[inline]
     pub(crate) fn stack_value(&self, n: usize) -> Oop {
@@ -39,24 +34,6 @@ impl Vm {
     #[inline]
     pub(crate) fn set_stack_value(&mut self, n: usize, value: Oop) {
         self.mem.heap.store(self.ctx, context::FIRST_TEMP + self.sp - 1 - n, value);
-    }
-
-    #[inline]
-    pub(crate) fn temp(&self, index: usize) -> Oop {
-        self.mem.heap.fetch(self.ctx, context::FIRST_TEMP + index)
-    }
-
-    #[inline]
-    pub(crate) fn set_temp(&mut self, index: usize, value: Oop) {
-        self.mem.heap.store(self.ctx, context::FIRST_TEMP + index, value);
-    }
-
-    /// The next bytecode, advancing the ip.
-    #[inline(always)]
-    pub(crate) fn next_byte(&mut self) -> u8 {
-        let byte = self.mem.heap.byte_at(self.code_base + self.ip);
-        self.ip += 1;
-        byte
     }
 
     #[inline]
@@ -79,7 +56,7 @@ impl Vm {
         self.ip = heap.fetch(ctx, context::PC).to_small_integer().unwrap_or(0).max(0) as usize;
         self.sp = heap.fetch(ctx, context::STACKP).to_small_integer().unwrap_or(0).max(0) as usize;
         let header = heap.fetch(self.method, code::HEADER).to_small_integer().unwrap_or(0);
-        self.code_base = self.method.offset() + 8 + (1 + code::pointer_slots(header)) * 8;
+        self.code_base = code::code_base(self.method, header);
     }
 
     /// Makes `ctx` the active context if [`Vm::is_resumable_context`]
@@ -143,21 +120,24 @@ impl Vm {
         self.resumable_frame(ctx).is_some()
     }
 
-    /// The registers of a context that can be resumed, read and checked.
+    /// The registers of a context that can be resumed, read and checked:
+    /// a Context whose method is compiled code, whose pc is inside the
+    /// bytecodes and whose stack pointer is inside the context.
     #[inline]
     fn resumable_frame(&self, ctx: Oop) -> Option<ResumableFrame> {
         let heap = &self.mem.heap;
-        if !ctx.is_object() || !self.mem.is_instance_of(ctx, crate::objects::layout::KnownClass::Context) {
+        if !ctx.is_object() || heap.header(ctx).class_index() != crate::objects::layout::KnownClass::Context.index() {
             return None;
         }
         let method = heap.fetch(ctx, context::METHOD);
-        if !method.is_object() || !heap.format_of(method).is_code() {
+        if !method.is_object() {
             return None;
         }
+        let padding = heap.header(method).code_padding()?;
         let pc = usize::try_from(heap.fetch(ctx, context::PC).to_small_integer()?).ok()?;
         let sp = usize::try_from(heap.fetch(ctx, context::STACKP).to_small_integer()?).ok()?;
         let code_start = (1 + code::pointer_slots(self.code_header(method))) * 8;
-        let code_len = heap.byte_len(method).saturating_sub(code_start);
+        let code_len = (8 * heap.num_slots(method)).saturating_sub(padding + code_start);
         let slots = heap.num_slots(ctx) - context::FIRST_TEMP;
         (pc < code_len && sp <= slots).then_some(ResumableFrame { method, pc, sp, code_start })
     }
@@ -170,4 +150,11 @@ struct ResumableFrame {
     pc: usize,
     sp: usize,
     code_start: usize,
+}
+
+/// The heap word index of a context's first temp: where its frame starts
+/// (slot `i` of an object is word `offset / 8 + 1 + i`).
+#[inline(always)]
+pub(crate) fn frame_base(ctx: Oop) -> usize {
+    (ctx.offset() >> 3) + 1 + context::FIRST_TEMP
 }

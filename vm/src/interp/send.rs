@@ -2,6 +2,7 @@
 //! methods and blocks, `doesNotUnderstand:`, and the messages the VM sends
 //! on its own (`mustBeBoolean`, `cannotReturn:` ...).
 
+use super::frame::frame_base;
 use super::{Halt, Vm};
 use crate::heap::{Format, Oop};
 use crate::objects::layout::{closure, code, context, message, special, KnownClass};
@@ -125,26 +126,27 @@ impl Vm {
                 code::num_args(header)
             ))));
         }
-        self.activate_method(method, argc)
+        self.activate_method(method, header, argc)
     }
 
-    /// Makes a context for `method` with the receiver and arguments on the
-    /// stack, pops them, and makes it active.
+    /// Makes a context for `method` (whose header word is `header`) with the
+    /// receiver and arguments on the stack, pops them, and makes it active.
     ///
     /// # GC
     /// A safe point: may collect after the new context is active.
-    pub(crate) fn activate_method(&mut self, method: Oop, argc: usize) -> Result<(), Halt> {
-        let header = self.code_header(method);
+    pub(crate) fn activate_method(&mut self, method: Oop, header: i64, argc: usize) -> Result<(), Halt> {
         let num_temps = code::num_temps(header);
         let frame = num_temps + code::max_stack(header);
-        let ctx = self.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + frame)?;
-        let receiver = self.stack_value(argc);
+        let ctx = self.allocate_context(frame)?;
+        // The receiver and arguments, as heap word indices in the sender's frame.
+        let args = frame_base(self.ctx) + self.sp - argc;
+        let receiver = self.mem.heap.word(args - 1);
         for i in 0..argc {
-            let arg = self.stack_value(argc - 1 - i);
-            self.mem.heap.store(ctx, context::FIRST_TEMP + i, arg);
+            let arg = self.mem.heap.word(args + i);
+            self.mem.heap.init_slot(ctx, context::FIRST_TEMP + i, arg);
         }
         self.pop_n(argc + 1);
-        self.enter_new_context(ctx, method, receiver, self.mem.nil(), num_temps)
+        self.enter_context(ctx, method, header, receiver, self.mem.nil())
     }
 
     /// Fills a new context's fixed slots, links it to the active one and
@@ -158,19 +160,37 @@ impl Vm {
         method: Oop,
         receiver: Oop,
         closure_oop: Oop,
-        num_temps: usize,
+    ) -> Result<(), Halt> {
+        let header = self.code_header(method);
+        self.enter_context(ctx, method, header, receiver, closure_oop)
+    }
+
+    /// [`Vm::enter_new_context`] with the method's header word in hand.
+    #[inline]
+    fn enter_context(
+        &mut self,
+        ctx: Oop,
+        method: Oop,
+        header: i64,
+        receiver: Oop,
+        closure_oop: Oop,
     ) -> Result<(), Halt> {
         self.save_registers();
-        let heap = &mut self.mem.heap;
-        heap.store(ctx, context::SENDER, self.ctx);
-        heap.store(ctx, context::PC, Oop::small_integer(0));
-        heap.store(ctx, context::STACKP, Oop::small_integer(num_temps as i64));
-        heap.store(ctx, context::METHOD, method);
-        heap.store(ctx, context::CLOSURE, closure_oop);
-        heap.store(ctx, context::RECEIVER, receiver);
-        self.load_context(ctx);
+        let num_temps = code::num_temps(header);
+        // In the order of the context's fixed slots (`layout::context`).
+        let fixed =
+            [self.ctx, Oop::small_integer(0), Oop::small_integer(num_temps as i64), method, closure_oop, receiver];
+        self.mem.heap.init_first_slots(ctx, &fixed);
+        self.ctx = ctx;
+        self.method = method;
+        self.receiver = receiver;
+        self.ip = 0;
+        self.sp = num_temps;
+        self.code_base = code::code_base(method, header);
         self.depth += 1;
-        self.safe_point()?;
+        if self.attention_needed() {
+            self.safe_point()?;
+        }
         if self.depth > self.depth_limit {
             // Room to handle the error; restored once the chain is short again.
             self.depth_limit = self.depth + 10_000;
@@ -180,12 +200,24 @@ impl Vm {
         Ok(())
     }
 
-    /// Collects garbage if the heap asks for it.
+    /// Whether a safe point has anything to do: a collection, a signal to
+    /// deliver, timers to look at.
+    #[inline(always)]
+    pub(crate) fn attention_needed(&self) -> bool {
+        self.mem.heap.needs_collection()
+            || self.low_space_pending
+            || !self.timers.is_empty()
+            || self.interrupt.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Collects garbage if the heap asks for it; delivers OutOfMemory,
+    /// timers and interrupts. Callers on hot paths test
+    /// [`Vm::attention_needed`] first.
     ///
     /// # GC
     /// A safe point.
     /// Also where an interrupt stops the running code.
-    #[inline]
+    #[inline(never)]
     pub(crate) fn safe_point(&mut self) -> Result<(), Halt> {
         if self.mem.heap.needs_collection() {
             self.collect_garbage();
@@ -220,9 +252,10 @@ impl Vm {
             return Ok(false);
         }
         let ctx = self.new_block_context(closure_oop)?;
+        let args = frame_base(self.ctx) + self.sp - argc;
         for i in 0..argc {
-            let arg = self.stack_value(argc - 1 - i);
-            self.mem.heap.store(ctx, context::FIRST_TEMP + i, arg);
+            let arg = self.mem.heap.word(args + i);
+            self.mem.heap.init_slot(ctx, context::FIRST_TEMP + i, arg);
         }
         self.pop_n(argc + 1);
         self.enter_block_context(ctx, closure_oop, argc)?;
@@ -244,7 +277,7 @@ impl Vm {
     pub(crate) fn activate_closure(&mut self, closure_oop: Oop, args: &[Oop]) -> Result<(), Halt> {
         let ctx = self.new_block_context(closure_oop)?;
         for (i, arg) in args.iter().enumerate() {
-            self.mem.heap.store(ctx, context::FIRST_TEMP + i, *arg);
+            self.mem.heap.init_slot(ctx, context::FIRST_TEMP + i, *arg);
         }
         self.enter_block_context(ctx, closure_oop, args.len())
     }
@@ -252,8 +285,16 @@ impl Vm {
     /// A context big enough for the block's temps and stack.
     pub(crate) fn new_block_context(&mut self, closure_oop: Oop) -> Result<Oop, Halt> {
         let header = self.code_header(self.mem.heap.fetch(closure_oop, closure::COMPILED_BLOCK));
-        let frame = code::num_temps(header) + code::max_stack(header);
-        Ok(self.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + frame)?)
+        self.allocate_context(code::num_temps(header) + code::max_stack(header))
+    }
+
+    /// A new Context with `frame` slots for temps and stack, all nil.
+    #[inline]
+    fn allocate_context(&mut self, frame: usize) -> Result<Oop, Halt> {
+        let slots = context::FIRST_TEMP + frame;
+        let class_index = KnownClass::Context.index();
+        let ctx = self.mem.heap.allocate_small_pointers(class_index, Format::FixedIndexable, slots);
+        Ok(ctx.ok_or(VmError::HeapExhausted { requested_slots: slots })?)
     }
 
     /// Copies the closure's captured values in after its `argc` arguments
@@ -267,10 +308,9 @@ impl Vm {
         let receiver = heap.fetch(closure_oop, closure::RECEIVER);
         for i in 0..heap.num_slots(closure_oop) - closure::FIRST_COPIED {
             let value = heap.fetch(closure_oop, closure::FIRST_COPIED + i);
-            heap.store(ctx, context::FIRST_TEMP + argc + i, value);
+            heap.init_slot(ctx, context::FIRST_TEMP + argc + i, value);
         }
-        let num_temps = code::num_temps(self.code_header(block));
-        self.enter_new_context(ctx, block, receiver, closure_oop, num_temps)
+        self.enter_new_context(ctx, block, receiver, closure_oop)
     }
 
     /// Replaces the send on the stack by `doesNotUnderstand:` with a Message.
@@ -327,13 +367,11 @@ impl Vm {
     /// A safe point.
     pub(crate) fn activate_with(&mut self, method: Oop, receiver: Oop, args: &[Oop]) -> Result<(), Halt> {
         let header = self.code_header(method);
-        let num_temps = code::num_temps(header);
-        let frame = num_temps + code::max_stack(header);
-        let ctx = self.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + frame)?;
+        let ctx = self.allocate_context(code::num_temps(header) + code::max_stack(header))?;
         for (i, arg) in args.iter().enumerate() {
-            self.mem.heap.store(ctx, context::FIRST_TEMP + i, *arg);
+            self.mem.heap.init_slot(ctx, context::FIRST_TEMP + i, *arg);
         }
         let nil = self.mem.nil();
-        self.enter_new_context(ctx, method, receiver, nil, num_temps)
+        self.enter_context(ctx, method, header, receiver, nil)
     }
 }

@@ -311,6 +311,12 @@ pub mod code {
     pub const fn primitive(header: i64) -> usize {
         ((header >> 52) & 0x3FF) as usize
     }
+    /// The heap offset of the first bytecode of `method`, whose header
+    /// word is `header`: after its object header, header slot and literals.
+    #[inline(always)]
+    pub fn code_base(method: crate::heap::Oop, header: i64) -> usize {
+        method.offset() + 8 + (1 + pointer_slots(header)) * 8
+    }
 }
 
 /// The special-objects array: the one root the whole world hangs from.

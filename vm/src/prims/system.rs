@@ -135,7 +135,8 @@ pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
                 vm.mem.install_code(&doit.code, nil, BindingScope::Workspace, SourceSyntax::DoIt, "evaluate:")?;
             vm.pop_n(argc + 1);
             vm.push(nil);
-            vm.activate_method(method, 0)?;
+            let header = vm.code_header(method);
+            vm.activate_method(method, header, 0)?;
             Ok(())
         }
         P::Arguments => {
