@@ -3,11 +3,13 @@
 //! ```text
 //!  63      56 55 54 53                 32 31 30 29 28     24 23 22 21               0
 //! +----------+-----+----------------------+--+--+--+---------+-----+------------------+
-//! | numSlots | --- |    identity hash     |--|im|rm|  format | --- |   class index    |
+//! | numSlots | --- |    identity hash     |ed|im|rm|  format | --- |   class index    |
 //! +----------+-----+----------------------+--+--+--+---------+-----+------------------+
 //!    8 bits           22 bits                        5 bits            22 bits
 //!
-//! rm = remembered (an old object in the remembered set), im = immutable.
+//! rm = remembered (an old object in the remembered set), im = immutable,
+//! ed = edited: a Context whose fixed slots (sender, pc, method ...) Smalltalk
+//! code has written, so the interpreter checks it before resuming it.
 //! ```
 //!
 //! `numSlots` counts 64-bit words of body. An object of 255 or more slots has
@@ -134,6 +136,7 @@ const CLASS_SHIFT: u32 = 0;
 const FORMAT_SHIFT: u32 = 24;
 const REMEMBERED_BIT: u64 = 1 << 29;
 const IMMUTABLE_BIT: u64 = 1 << 30;
+const EDITED_BIT: u64 = 1 << 31;
 const HASH_SHIFT: u32 = 32;
 const SLOTS_SHIFT: u32 = 56;
 
@@ -201,6 +204,18 @@ impl Header {
     #[inline]
     pub const fn num_slots_field(self) -> u64 {
         self.0 >> SLOTS_SHIFT
+    }
+
+    /// Whether Smalltalk code has written the fixed slots of this object
+    /// (only Contexts are marked; see the module comment).
+    #[inline(always)]
+    pub const fn is_edited(self) -> bool {
+        self.0 & EDITED_BIT != 0
+    }
+
+    #[inline]
+    pub const fn with_edited(self) -> Header {
+        Header(self.0 | EDITED_BIT)
     }
 
     #[inline]

@@ -73,6 +73,30 @@ impl Vm {
         true
     }
 
+    /// Makes `sender`, the sender of the returning context `callee`, the
+    /// active context. When neither has been edited by Smalltalk code (the
+    /// header's edited bit), the VM wrote both: `sender` is a Context with
+    /// compiled code and registers in range, and only whether it is still
+    /// alive (its pc is an integer) needs checking. Otherwise it is checked
+    /// in full, as [`Vm::load_resumable_context`] does.
+    #[inline]
+    pub(crate) fn load_sender(&mut self, callee: Oop, sender: Oop) -> bool {
+        let heap = &self.mem.heap;
+        if heap.header(callee).is_edited() || !sender.is_object() || heap.header(sender).is_edited() {
+            return self.load_resumable_context(sender);
+        }
+        let Some(pc) = heap.fetch(sender, context::PC).to_small_integer() else { return false };
+        let method = heap.fetch(sender, context::METHOD);
+        let sp = heap.fetch(sender, context::STACKP).to_small_integer().unwrap_or(0);
+        self.ctx = sender;
+        self.method = method;
+        self.receiver = heap.fetch(sender, context::RECEIVER);
+        self.ip = pc as usize;
+        self.sp = sp as usize;
+        self.code_base = code::code_base(method, self.code_header(method));
+        true
+    }
+
     /// The header word of compiled code.
     #[inline]
     pub(crate) fn code_header(&self, method: Oop) -> i64 {

@@ -35,7 +35,7 @@ impl Vm {
         if sender == self.mem.nil() {
             return Ok(Returned::Finished(value));
         }
-        if !self.load_resumable_context(sender) {
+        if !self.load_sender(ctx, sender) {
             // The sender was terminated or tampered with: report, don't crash.
             return self.cannot_return(ctx, value);
         }

@@ -5,6 +5,7 @@ use super::index::Primitive as P;
 use super::{answer, arg, receiver, require, PrimError, PrimResult};
 use crate::heap::{Format, Oop};
 use crate::interp::Vm;
+use crate::objects::layout::{context, KnownClass};
 use crate::objects::memory::InstanceSpec;
 
 /// The largest object `basicNew:` will try to make, in slots: beyond it the
@@ -59,6 +60,11 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let value = arg(vm, argc, 1);
             require(rcvr.is_object() && vm.mem.heap.format_of(rcvr).is_pointers())?;
             require(index < vm.mem.heap.num_slots(rcvr))?;
+            if index < context::FIRST_TEMP && vm.mem.is_instance_of(rcvr, KnownClass::Context) {
+                // The interpreter trusts the registers of Contexts only it wrote.
+                let header = vm.mem.heap.header(rcvr);
+                vm.mem.heap.set_header(rcvr, header.with_edited());
+            }
             vm.mem.heap.store(rcvr, index, value);
             answer(vm, argc, value)
         }
@@ -91,7 +97,10 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
                 rcvr.is_object()
                     && rcvr != vm.mem.nil()
                     && rcvr != vm.mem.true_object()
-                    && rcvr != vm.mem.false_object(),
+                    && rcvr != vm.mem.false_object()
+                    // Whatever refers to a Context (its callee's sender
+                    // slot) must keep referring to a Context.
+                    && !vm.mem.is_instance_of(rcvr, KnownClass::Context),
             )?;
             vm.mem.pending_forwards.push((rcvr, other));
             vm.apply_pending_forwards();
