@@ -163,7 +163,11 @@ impl Vm {
                 let (index, arg): (u8, Oop) = ($index, $arg);
                 let rcvr = top!();
                 let answer = if index > special_index::LAST_BINARY {
-                    None
+                    if index == special_index::AT {
+                        self.array_at(rcvr, arg)
+                    } else {
+                        None
+                    }
                 } else if index == SPECIAL_IDENTITY {
                     Some(self.mem.boolean(rcvr == arg))
                 } else if let (Some(x), Some(y)) = (rcvr.to_small_integer(), arg.to_small_integer()) {
@@ -190,7 +194,9 @@ impl Vm {
                     }
                     None => {
                         push!(arg);
-                        call!(self.send_special(index)?);
+                        if index != special_index::VALUE_ || !call!(self.activate_block(1)?) {
+                            call!(self.send_special(index)?);
+                        }
                     }
                 }
             }};
@@ -215,11 +221,26 @@ impl Vm {
                 }
                 op::SEND_SPECIAL => {
                     let index = byte!();
-                    if index <= special_index::LAST_BINARY {
-                        let arg = pop!();
-                        binary_special!(index, arg);
-                    } else {
-                        call!(self.send_special(index)?);
+                    match index {
+                        0..=special_index::LAST_BINARY | special_index::AT | special_index::VALUE_ => {
+                            let arg = pop!();
+                            binary_special!(index, arg);
+                        }
+                        special_index::AT_PUT => {
+                            let (rcvr, i, value) = (self.mem.heap.word(sp - 3), self.mem.heap.word(sp - 2), top!());
+                            if self.array_at_put(rcvr, i, value).is_some() {
+                                sp -= 3;
+                                push!(value);
+                            } else {
+                                call!(self.send_special(index)?);
+                            }
+                        }
+                        special_index::VALUE => {
+                            if !call!(self.activate_block(0)?) {
+                                call!(self.send_special(index)?);
+                            }
+                        }
+                        _ => call!(self.send_special(index)?),
                     }
                 }
                 op::SEND_SPECIAL_TEMP => {
@@ -478,12 +499,14 @@ impl Vm {
         oop.is_object() && self.mem.heap.class_index_of(oop) == KnownClass::Array.index()
     }
 
+    #[inline]
     fn array_at(&self, rcvr: Oop, index: Oop) -> Option<Oop> {
         let i = index.to_small_integer()?;
         (self.is_plain_array(rcvr) && i >= 1 && i as usize <= self.mem.heap.num_slots(rcvr))
             .then(|| self.mem.heap.fetch(rcvr, i as usize - 1))
     }
 
+    #[inline]
     fn array_at_put(&mut self, rcvr: Oop, index: Oop, value: Oop) -> Option<Oop> {
         let i = index.to_small_integer()?;
         let ok = self.is_plain_array(rcvr)

@@ -150,22 +150,11 @@ impl Vm {
     }
 
     /// Fills a new context's fixed slots, links it to the active one and
-    /// enters it; then the safe point and the depth check.
+    /// enters it; then the safe point and the depth check. `header` is
+    /// `method`'s header word.
     ///
     /// # GC
     /// A safe point.
-    pub(crate) fn enter_new_context(
-        &mut self,
-        ctx: Oop,
-        method: Oop,
-        receiver: Oop,
-        closure_oop: Oop,
-    ) -> Result<(), Halt> {
-        let header = self.code_header(method);
-        self.enter_context(ctx, method, header, receiver, closure_oop)
-    }
-
-    /// [`Vm::enter_new_context`] with the method's header word in hand.
     #[inline]
     fn enter_context(
         &mut self,
@@ -247,25 +236,34 @@ impl Vm {
     /// # GC
     /// A safe point.
     pub(crate) fn activate_block(&mut self, argc: usize) -> Result<bool, Halt> {
-        let closure_oop = self.stack_value(argc);
-        if !self.block_accepts(closure_oop, argc) {
-            return Ok(false);
-        }
-        let ctx = self.new_block_context(closure_oop)?;
         let args = frame_base(self.ctx) + self.sp - argc;
+        let closure_oop = self.mem.heap.word(args - 1);
+        let Some((block, header)) = self.block_taking(closure_oop, argc) else { return Ok(false) };
+        let ctx = self.allocate_context(code::num_temps(header) + code::max_stack(header))?;
         for i in 0..argc {
             let arg = self.mem.heap.word(args + i);
             self.mem.heap.init_slot(ctx, context::FIRST_TEMP + i, arg);
         }
         self.pop_n(argc + 1);
-        self.enter_block_context(ctx, closure_oop, argc)?;
+        self.enter_block(ctx, closure_oop, block, header, argc)?;
         Ok(true)
+    }
+
+    /// The CompiledBlock and its header, if `closure_oop` is a BlockClosure
+    /// whose block takes `argc` arguments.
+    #[inline]
+    fn block_taking(&self, closure_oop: Oop, argc: usize) -> Option<(Oop, i64)> {
+        if !self.mem.is_instance_of(closure_oop, KnownClass::BlockClosure) {
+            return None;
+        }
+        let block = self.mem.heap.fetch(closure_oop, closure::COMPILED_BLOCK);
+        let header = self.code_header(block);
+        (code::num_args(header) == argc).then_some((block, header))
     }
 
     /// Whether `closure_oop` is a block taking `argc` arguments.
     pub(crate) fn block_accepts(&self, closure_oop: Oop, argc: usize) -> bool {
-        self.mem.is_instance_of(closure_oop, KnownClass::BlockClosure)
-            && code::num_args(self.code_header(self.mem.heap.fetch(closure_oop, closure::COMPILED_BLOCK))) == argc
+        self.block_taking(closure_oop, argc).is_some()
     }
 
     /// Activates a block closure (checked by `block_accepts`) with arguments
@@ -303,14 +301,21 @@ impl Vm {
     /// # GC
     /// A safe point.
     fn enter_block_context(&mut self, ctx: Oop, closure_oop: Oop, argc: usize) -> Result<(), Halt> {
+        let block = self.mem.heap.fetch(closure_oop, closure::COMPILED_BLOCK);
+        let header = self.code_header(block);
+        self.enter_block(ctx, closure_oop, block, header, argc)
+    }
+
+    /// [`Vm::enter_block_context`] with the block and its header in hand.
+    #[inline]
+    fn enter_block(&mut self, ctx: Oop, closure_oop: Oop, block: Oop, header: i64, argc: usize) -> Result<(), Halt> {
         let heap = &mut self.mem.heap;
-        let block = heap.fetch(closure_oop, closure::COMPILED_BLOCK);
         let receiver = heap.fetch(closure_oop, closure::RECEIVER);
         for i in 0..heap.num_slots(closure_oop) - closure::FIRST_COPIED {
             let value = heap.fetch(closure_oop, closure::FIRST_COPIED + i);
             heap.init_slot(ctx, context::FIRST_TEMP + argc + i, value);
         }
-        self.enter_new_context(ctx, block, receiver, closure_oop)
+        self.enter_context(ctx, block, header, receiver, closure_oop)
     }
 
     /// Replaces the send on the stack by `doesNotUnderstand:` with a Message.
