@@ -564,22 +564,24 @@ impl<'x> Generator<'x> {
             Inline::WhileTrue | Inline::WhileFalse | Inline::WhileTrue0 | Inline::WhileFalse0 => {
                 let condition = Self::block_arg(receiver)?;
                 let top = f.em.new_label();
-                let end = f.em.new_label();
-                f.em.bind(top);
-                self.inlined(f, condition, Ctx::Value)?;
-                self.at(f, m.span);
                 match kind {
-                    Inline::WhileTrue0 => f.em.jump(JumpKind::IfTrue, top),
-                    Inline::WhileFalse0 => f.em.jump(JumpKind::IfFalse, top),
+                    Inline::WhileTrue0 | Inline::WhileFalse0 => f.em.bind(top),
                     _ => {
-                        let exit = if kind == Inline::WhileTrue { JumpKind::IfFalse } else { JumpKind::IfTrue };
-                        f.em.jump(exit, end);
+                        // The test at the bottom: one jump per time round.
+                        let test = f.em.new_label();
+                        f.em.enter_loop_at_test(test, top);
                         self.inlined(f, Self::block_arg(arg(0)?)?, Ctx::Effect)?;
-                        self.at(f, m.span);
-                        f.em.jump(JumpKind::Always, top);
+                        f.em.bind(test);
                     }
                 }
-                f.em.bind(end);
+                self.inlined(f, condition, Ctx::Value)?;
+                self.at(f, m.span);
+                let again = if matches!(kind, Inline::WhileTrue0 | Inline::WhileTrue) {
+                    JumpKind::IfTrue
+                } else {
+                    JumpKind::IfFalse
+                };
+                f.em.jump(again, top);
                 if ctx == Ctx::Value {
                     f.em.emit(I::PushNil);
                 }
@@ -593,21 +595,20 @@ impl<'x> Generator<'x> {
                 f.em.emit(I::PopIntoTemp(limit));
                 f.em.emit(I::PushSmallInteger(1));
                 f.em.emit(I::PopIntoTemp(counter));
-                let top = f.em.new_label();
-                let end = f.em.new_label();
-                f.em.bind(top);
-                f.em.emit(I::PushTemp(counter));
-                f.em.emit(I::PushTemp(limit));
-                self.special(f, "<=");
-                f.em.jump(JumpKind::IfFalse, end);
+                let body = f.em.new_label();
+                let test = f.em.new_label();
+                f.em.enter_loop_at_test(test, body);
                 self.inlined(f, Self::block_arg(arg(0)?)?, Ctx::Effect)?;
                 self.at(f, m.span);
                 f.em.emit(I::PushTemp(counter));
                 f.em.emit(I::PushSmallInteger(1));
                 self.special(f, "+");
                 f.em.emit(I::PopIntoTemp(counter));
-                f.em.jump(JumpKind::Always, top);
-                f.em.bind(end);
+                f.em.bind(test);
+                f.em.emit(I::PushTemp(counter));
+                f.em.emit(I::PushTemp(limit));
+                self.special(f, "<=");
+                f.em.jump(JumpKind::IfTrue, body);
                 if ctx == Ctx::Effect {
                     f.em.emit(I::Pop);
                 }
@@ -728,7 +729,6 @@ impl<'x> Generator<'x> {
         };
         let top = f.em.new_label();
         let body_start = f.em.new_label();
-        f.em.bind(top);
         let push_limit = |f: &mut Frame| -> Gen {
             match &limit {
                 Limit::Temp(t) => f.em.emit(I::PushTemp(*t)),
@@ -736,14 +736,13 @@ impl<'x> Generator<'x> {
             }
             Ok(())
         };
-        match (descending, &step) {
-            (Some(descending), _) => {
-                f.em.emit(I::PushTemp(counter));
-                push_limit(f)?;
-                self.special(f, if descending { ">=" } else { "<=" });
-                f.em.jump(JumpKind::IfFalse, end);
-            }
+        // With the direction known, the test is at the bottom (one jump per
+        // time round); a step known only at run time tests at the top.
+        let bottom_test = descending.map(|descending| (f.em.new_label(), descending));
+        match (bottom_test, &step) {
+            (Some((test, _)), _) => f.em.enter_loop_at_test(test, body_start),
             (None, Step::Temp(t)) => {
+                f.em.bind(top);
                 // step > 0 ifTrue: [i <= limit] ifFalse: [i >= limit]
                 let down = f.em.new_label();
                 f.em.emit(I::PushTemp(*t));
@@ -760,10 +759,10 @@ impl<'x> Generator<'x> {
                 push_limit(f)?;
                 self.special(f, ">=");
                 f.em.jump(JumpKind::IfFalse, end);
+                f.em.bind(body_start);
             }
             (None, Step::Constant(_)) => return Err(internal(m.span)),
         }
-        f.em.bind(body_start);
         self.init_scope(f, body_scope, b.span)?;
         if self.an.vars[var].captured {
             f.em.emit(I::PushTemp(counter));
@@ -779,7 +778,16 @@ impl<'x> Generator<'x> {
         }
         self.special(f, "+");
         f.em.emit(I::PopIntoTemp(counter));
-        f.em.jump(JumpKind::Always, top);
+        match bottom_test {
+            Some((test, descending)) => {
+                f.em.bind(test);
+                f.em.emit(I::PushTemp(counter));
+                push_limit(f)?;
+                self.special(f, if descending { ">=" } else { "<=" });
+                f.em.jump(JumpKind::IfTrue, body_start);
+            }
+            None => f.em.jump(JumpKind::Always, top),
+        }
         f.em.bind(end);
         if ctx == Ctx::Effect {
             f.em.emit(I::Pop);

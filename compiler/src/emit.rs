@@ -144,6 +144,21 @@ impl Emitter {
         }
     }
 
+    /// Jumps to `test` and places `body` after the jump: the start of a
+    /// loop whose test is at its bottom (`test` is bound after the body,
+    /// and the test jumps back to `body` while the loop goes on). The body
+    /// is reachable, at the current depth, though only a later jump enters it.
+    pub fn enter_loop_at_test(&mut self, test: Label, body: Label) {
+        if self.unreachable {
+            return;
+        }
+        if let Some(slot) = self.label_depth.get_mut(body.0) {
+            slot.get_or_insert(self.depth);
+        }
+        self.jump(JumpKind::Always, test);
+        self.bind(body);
+    }
+
     /// Places `label` here. Code after it is reachable if it was, or if a
     /// reachable jump targets the label.
     pub fn bind(&mut self, label: Label) {

@@ -55,12 +55,19 @@ impl Default for MethodCache {
 
 impl Vm {
     /// The method `selector` finds starting at the class with this index.
+    #[inline]
     pub(crate) fn lookup(&mut self, class_index: u32, selector: Oop) -> Option<Oop> {
         let slot = MethodCache::slot(class_index, selector);
         let entry = self.cache.entries[slot];
         if entry.epoch == self.cache.epoch && entry.class_index == class_index && entry.selector == selector {
             return Some(entry.method);
         }
+        self.lookup_and_cache(class_index, selector, slot)
+    }
+
+    /// The method cache's miss: a lookup through the class chain.
+    #[cold]
+    fn lookup_and_cache(&mut self, class_index: u32, selector: Oop, slot: usize) -> Option<Oop> {
         let cls = self.mem.class_at_index(class_index);
         let method = self.mem.lookup_method(cls, selector)?;
         self.cache.entries[slot] = CacheEntry { class_index, epoch: self.cache.epoch, selector, method };
@@ -68,11 +75,21 @@ impl Vm {
     }
 
     /// Sends `selector` to the receiver under `argc` arguments on the stack.
+    /// A method without a primitive is activated at once; others go
+    /// through [`Vm::invoke`].
+    #[inline]
     pub(crate) fn send(&mut self, selector: Oop, argc: usize) -> Result<(), Halt> {
         let receiver = self.stack_value(argc);
         let class_index = self.mem.heap.class_index_of(receiver);
         match self.lookup(class_index, selector) {
-            Some(method) => self.invoke(method, argc),
+            Some(method) => {
+                let header = self.code_header(method);
+                if code::primitive(header) == 0 && code::num_args(header) == argc {
+                    self.activate_method(method, header, argc)
+                } else {
+                    self.invoke(method, argc)
+                }
+            }
             None => {
                 let cls = self.mem.class_at_index(class_index);
                 self.send_does_not_understand(selector, argc, cls)
