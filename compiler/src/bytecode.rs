@@ -245,6 +245,50 @@ pub fn special_selector_index(selector: &str) -> Option<u8> {
     SPECIAL_SELECTORS.iter().position(|(s, _)| *s == selector).map(|i| i as u8)
 }
 
+/// Primitive numbers the compiler gives a method whose whole body is one of
+/// a few trivial shapes, so that the VM answers it without activating it
+/// (Smalltalk-80's "quick" methods). The bytecodes stay as compiled: they
+/// run if the primitive fails, and the debugger shows them.
+pub mod quick {
+    /// `^self`, whatever the arguments (an empty method).
+    pub const RETURN_SELF: u16 = 400;
+    pub const RETURN_TRUE: u16 = 401;
+    pub const RETURN_FALSE: u16 = 402;
+    pub const RETURN_NIL: u16 = 403;
+    /// `^ivar`: `RETURN_INST_VAR + index` (index < 256), no arguments.
+    pub const RETURN_INST_VAR: u16 = 512;
+    /// `ivar := arg` (answering self): `SET_INST_VAR + index` (index < 256),
+    /// one argument.
+    pub const SET_INST_VAR: u16 = 768;
+    /// The first quick primitive number.
+    pub const FIRST: u16 = RETURN_SELF;
+}
+
+/// The quick primitive (see [`quick`]) for a method taking `num_args`
+/// arguments with these bytecodes, if its body has one of those shapes.
+pub fn quick_primitive(bytecodes: &[u8], num_args: u8) -> Option<u16> {
+    use Instruction as I;
+    let mut insns = Vec::new();
+    let mut pc = 0;
+    while pc < bytecodes.len() && insns.len() < 4 {
+        let (insn, next) = Instruction::decode(bytecodes, pc).ok()?;
+        insns.push(insn);
+        pc = next;
+    }
+    if pc != bytecodes.len() {
+        return None;
+    }
+    match (insns.as_slice(), num_args) {
+        ([I::ReturnReceiver], _) => Some(quick::RETURN_SELF),
+        ([I::ReturnTrue], _) => Some(quick::RETURN_TRUE),
+        ([I::ReturnFalse], _) => Some(quick::RETURN_FALSE),
+        ([I::ReturnNil], _) => Some(quick::RETURN_NIL),
+        ([I::PushInstVar(n), I::ReturnTop], 0) if *n < 256 => Some(quick::RETURN_INST_VAR + n),
+        ([I::PushTemp(0), I::PopIntoInstVar(n), I::ReturnReceiver], 1) if *n < 256 => Some(quick::SET_INST_VAR + n),
+        _ => None,
+    }
+}
+
 /// A decoded instruction, with its operands widened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Instruction {
@@ -620,6 +664,29 @@ mod tests {
         ] {
             round_trip(insn);
         }
+    }
+
+    #[test]
+    fn trivial_method_bodies_get_quick_primitives() {
+        use Instruction as I;
+        let code = |insns: &[Instruction]| {
+            let mut bytes = Vec::new();
+            insns.iter().for_each(|i| i.encode(&mut bytes));
+            bytes
+        };
+        assert_eq!(quick_primitive(&code(&[I::ReturnReceiver]), 2), Some(quick::RETURN_SELF));
+        assert_eq!(quick_primitive(&code(&[I::ReturnFalse]), 0), Some(quick::RETURN_FALSE));
+        assert_eq!(quick_primitive(&code(&[I::PushInstVar(3), I::ReturnTop]), 0), Some(quick::RETURN_INST_VAR + 3));
+        assert_eq!(
+            quick_primitive(&code(&[I::PushTemp(0), I::PopIntoInstVar(255), I::ReturnReceiver]), 1),
+            Some(quick::SET_INST_VAR + 255)
+        );
+        // Not quick: an argument where none is expected, a wide index, more code.
+        assert_eq!(quick_primitive(&code(&[I::PushInstVar(3), I::ReturnTop]), 1), None);
+        assert_eq!(quick_primitive(&code(&[I::PushInstVar(256), I::ReturnTop]), 0), None);
+        assert_eq!(quick_primitive(&code(&[I::PushTemp(0), I::PopIntoInstVar(1), I::ReturnReceiver]), 2), None);
+        assert_eq!(quick_primitive(&code(&[I::PushInstVar(0), I::Pop, I::ReturnReceiver]), 0), None);
+        assert!(u16::from(u8::MAX) + quick::SET_INST_VAR <= 0x3FF, "fits a method header's primitive field");
     }
 
     #[test]

@@ -114,6 +114,9 @@ pub fn compile_method(
     let mut code = generator.root(method.body.statements, RootKind::Method, whole).map_err(|e| errors(vec![e]))?;
     code.source = source.text.clone();
     apply_pragmas(&mut code, method.body.pragmas).map_err(|e| errors(vec![e]))?;
+    if code.primitive == 0 {
+        code.primitive = bytecode::quick_primitive(&code.bytecodes, code.num_args).unwrap_or(0);
+    }
     Ok(code)
 }
 

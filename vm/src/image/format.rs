@@ -211,6 +211,7 @@ pub fn vm_identity() -> u64 {
             text.push_str(&format!("p{n},"));
         }
     }
+    text.push_str(&format!("quick={};", smalt_compiler::bytecode::quick::FIRST));
     let crc = crc32c::crc32c(text.as_bytes()) as u64;
     (crc << 32) | (text.len() as u64 & 0xFFFF_FFFF)
 }

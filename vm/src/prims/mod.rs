@@ -17,6 +17,7 @@ pub mod integer;
 pub mod number_text;
 pub mod object;
 pub mod process;
+pub mod quick;
 pub mod string;
 pub mod system;
 pub mod timezone;
@@ -85,6 +86,9 @@ pub fn answer(vm: &mut Vm, argc: usize, value: Oop) -> PrimResult {
 
 /// Runs primitive `number` for a send of `argc` arguments.
 pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
+    if number >= usize::from(smalt_compiler::bytecode::quick::FIRST) {
+        return quick::run(vm, number, argc);
+    }
     let Some(prim) = index::Primitive::from_number(number) else { return Err(PrimError::Fail) };
     match prim {
         P::SmallIntegerAdd
