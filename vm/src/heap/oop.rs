@@ -150,7 +150,7 @@ impl Oop {
     /// The immediate Float for `value`, if its exponent is in the immediate
     /// range or it is a zero (see the module comment); None for the doubles
     /// that must be boxed.
-    #[inline]
+    #[inline(always)]
     pub const fn try_float(value: f64) -> Option<Oop> {
         let bits = value.to_bits();
         let exponent = (bits >> 52) & 0x7FF;
@@ -165,7 +165,7 @@ impl Oop {
     }
 
     /// The value of an immediate Float; only for immediate Floats.
-    #[inline]
+    #[inline(always)]
     pub const fn as_float(self) -> f64 {
         debug_assert!(self.is_float());
         let mut rotated = self.0 >> 3;

@@ -147,7 +147,7 @@ impl ObjectMemory {
     /// A Float: immediate when the value is in the immediate range (see
     /// [`Oop::try_float`]), else boxed, a one-word object of class Float.
     /// Only boxed Floats allocate.
-    #[inline]
+    #[inline(always)]
     pub fn new_float(&mut self, value: f64) -> Result<Oop, VmError> {
         match Oop::try_float(value) {
             Some(immediate) => Ok(immediate),
@@ -158,6 +158,7 @@ impl ObjectMemory {
     /// A Float on the heap, whatever its value. Only [`Self::new_float`]
     /// and tests should want one: an immediate-range value belongs in an
     /// immediate, or `==` between equal Floats goes wrong.
+    #[inline(never)]
     pub fn new_boxed_float(&mut self, value: f64) -> Result<Oop, VmError> {
         let oop = self.allocate(KnownClass::Float, Format::Words64, 1)?;
         self.heap.words_mut(oop)[0] = value.to_bits();
@@ -341,11 +342,18 @@ impl ObjectMemory {
     }
 
     /// The value of a Float, immediate or boxed; None for anything else.
-    #[inline]
+    /// Always inlined: the interpreter's Float fast path reads both operands
+    /// with it, and the immediate case is a few instructions.
+    #[inline(always)]
     pub fn float_value(&self, oop: Oop) -> Option<f64> {
         if oop.is_float() {
             return Some(oop.as_float());
         }
+        self.boxed_float_value(oop)
+    }
+
+    #[inline(never)]
+    fn boxed_float_value(&self, oop: Oop) -> Option<f64> {
         (oop.is_object() && self.heap.class_index_of(oop) == KnownClass::Float.index())
             .then(|| f64::from_bits(self.heap.words(oop)[0]))
     }
