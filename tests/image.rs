@@ -190,7 +190,7 @@ fn identity_classes_symbols_and_hashes_survive_a_save() {
 /// keys come back from an image as they were saved.
 #[test]
 fn immediate_and_boxed_floats_survive_a_save() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temp dir");
     write(
         dir.path(),
         "app.st",

@@ -250,7 +250,7 @@ mod tests {
             // Both zeros.
             check(sign * 0.0, true);
             // Common values.
-            for v in [1.0, 0.1, 1.5, 3.141592653589793, 1e-30, 1e30, 6.02214076e23] {
+            for v in [1.0, 0.1, 1.5, std::f64::consts::PI, 1e-30, 1e30, 6.02214076e23] {
                 check(sign * v, true);
             }
             // The exact edges: 2^-126 is the smallest immediate magnitude, the
@@ -264,7 +264,8 @@ mod tests {
             check(sign * power_of_two(1152), false);
             assert_eq!(power_of_two(1152), 2f64.powi(129));
             // Subnormals, the largest and smallest normals, infinities.
-            for v in [f64::from_bits(1), f64::from_bits(0x000F_FFFF_FFFF_FFFF), f64::MIN_POSITIVE, f64::MAX, f64::INFINITY]
+            for v in
+                [f64::from_bits(1), f64::from_bits(0x000F_FFFF_FFFF_FFFF), f64::MIN_POSITIVE, f64::MAX, f64::INFINITY]
             {
                 check(sign * v, false);
             }
