@@ -186,6 +186,42 @@ fn identity_classes_symbols_and_hashes_survive_a_save() {
     assert_eq!(stdout(&resumed), expected, "{}", stderr(&resumed));
 }
 
+/// Immediate Floats in slots, boxed ones beside them, and both as hashed
+/// keys come back from an image as they were saved.
+#[test]
+fn immediate_and_boxed_floats_survive_a_save() {
+    let dir = TempDir::new().expect("a temp dir");
+    write(
+        dir.path(),
+        "app.st",
+        "Object subclass: FloatHolder [ half [ ^0.5 ] huge [ ^1.0e300 ] ]\n\
+         | floats set d third huge hash |\n\
+         third := (1 / 3) asFloat.\n\
+         huge := 1.0e300 * 3.0.\n\
+         hash := huge identityHash.\n\
+         floats := Array with: 1.5 with: -0.0 with: third with: huge with: Float nan.\n\
+         floats := floats , (Array with: Float infinity with: (1.0 timesTwoPower: -1070) with: Float pi).\n\
+         set := Set withAll: floats.\n\
+         d := Dictionary new. d at: 2.5 put: #immediate; at: huge put: #boxed.\n\
+         Smalltalk at: #KeptFloats put: floats.\n\
+         Smalltalk saveImage: 'app.image'.\n\
+         KeptFloats printNl.\n\
+         ((KeptFloats at: 3) == (1 / 3) asFloat) printNl.\n\
+         ((KeptFloats at: 1) == (0.5 + 1.0)) printNl.\n\
+         ((KeptFloats at: 4) == huge and: [huge identityHash = hash]) printNl.\n\
+         ((KeptFloats at: 4) = (1.0e300 * 3.0)) printNl.\n\
+         ((set includes: 1.5) & (set includes: 1.0e300 * 3.0) & (set includes: Float infinity)) printNl.\n\
+         ((d at: 5 / 2.0) , ' ' , (d at: 3.0e300)) displayNl.\n\
+         (FloatHolder new half == (1 / 2) asFloat) printNl.\n\
+         (FloatHolder new huge * 2) printNl.\n",
+    );
+    let expected = "{1.5. -0.0. 0.3333333333333333. 3.0e300. Float nan. Float infinity. 8.0e-323. \
+                    3.141592653589793}\ntrue\ntrue\ntrue\ntrue\ntrue\nimmediate boxed\ntrue\n2.0e300\n";
+    assert_eq!(stdout(&run_in(dir.path(), &["app.st"])), expected);
+    let resumed = run_in(dir.path(), &["app.image"]);
+    assert_eq!(stdout(&resumed), expected, "{}", stderr(&resumed));
+}
+
 /// A deterministic program saved at any point and resumed prints exactly
 /// what it prints when it runs without interruption.
 #[test]
@@ -418,6 +454,9 @@ fn every_kind_of_bad_image_gets_one_clear_message() {
     }
     put("version.image", &with_header_field(&good, 8, &99u32.to_le_bytes()));
     assert_refused(d, "version.image", &["version", "99"]);
+    // Version 1 had no immediate Floats: its boxed ones would break `==`.
+    put("version1.image", &with_header_field(&good, 8, &1u32.to_le_bytes()));
+    assert_refused(d, "version1.image", &["version 1", "reads version 2"]);
     put("order.image", &with_header_field(&good, 12, &0x0102_0304u32.to_be_bytes()));
     assert_refused(d, "order.image", &["byte order"]);
     put("word.image", &with_header_field(&good, 16, &4u32.to_le_bytes()));
@@ -466,7 +505,7 @@ fn image_info_prints_the_header_without_running_anything() {
     let o = run_in(dir.path(), &["image", "info", "w.image"]);
     assert!(o.status.success());
     let out = stdout(&o);
-    for field in ["format version:   1", "kind:             full", "heap bytes:", "heap checksum:"] {
+    for field in ["format version:   2", "kind:             full", "heap bytes:", "heap checksum:"] {
         assert!(out.contains(field), "{field} missing from:\n{out}");
     }
     let v = run_in(dir.path(), &["image", "verify", "w.image"]);

@@ -174,6 +174,12 @@ fn evaluates_and_keeps_the_last_value_in_it() {
     eval_number(&mut p, "total * 2", 20);
     eval_number(&mut p, "x := 3. y := 4", 4);
     eval_number(&mut p, "x * y + total", 22);
+    // Floats, immediate and boxed, kept in workspace variables and `it`.
+    eval(&mut p, "f := 0.1 + 0.2", "0.30000000000000004");
+    eval(&mut p, "it == f", "true");
+    eval(&mut p, "big := f * 1.0e300", "3.0000000000000005e299");
+    eval(&mut p, "f class == big class", "true");
+    eval(&mut p, "big / 1.0e300 = f", "true");
     quit(p);
 }
 

@@ -15,7 +15,7 @@
 //! references (pointer and code formats).
 
 use super::header::{Format, Header};
-use super::{Heap, Oop, CHARACTER_CLASS_INDEX, SMALL_INTEGER_CLASS_INDEX};
+use super::{Heap, Oop, CHARACTER_CLASS_INDEX, FLOAT_CLASS_INDEX, SMALL_INTEGER_CLASS_INDEX};
 
 impl Heap {
     /// The header word of a heap object.
@@ -36,15 +36,18 @@ impl Heap {
     }
 
     /// The class index of any `Oop`; immediates answer
-    /// [`SMALL_INTEGER_CLASS_INDEX`] or [`CHARACTER_CLASS_INDEX`].
+    /// [`SMALL_INTEGER_CLASS_INDEX`], [`CHARACTER_CLASS_INDEX`] or
+    /// [`FLOAT_CLASS_INDEX`].
     #[inline]
     pub fn class_index_of(&self, oop: Oop) -> u32 {
         if oop.is_small_integer() {
             SMALL_INTEGER_CLASS_INDEX
+        } else if oop.is_object() {
+            self.header(oop).class_index()
         } else if oop.is_character() {
             CHARACTER_CLASS_INDEX
         } else {
-            self.header(oop).class_index()
+            FLOAT_CLASS_INDEX
         }
     }
 
@@ -283,6 +286,7 @@ mod tests {
         let heap = small_heap();
         assert_eq!(heap.class_index_of(Oop::small_integer(-5)), SMALL_INTEGER_CLASS_INDEX);
         assert_eq!(heap.class_index_of(Oop::character(97)), CHARACTER_CLASS_INDEX);
+        assert_eq!(heap.class_index_of(Oop::try_float(2.5).expect("immediate")), FLOAT_CLASS_INDEX);
         assert_eq!(heap.class_index_of(NIL), 3);
         assert!(!heap.is_young(Oop::small_integer(1 << 40)));
         assert!(heap.is_valid_object(TRUE));

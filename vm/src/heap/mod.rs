@@ -94,6 +94,10 @@ pub const TRUE: Oop = Oop::from_offset(40);
 pub const SMALL_INTEGER_CLASS_INDEX: u32 = 1;
 /// The class index [`Heap::class_index_of`] answers for a Character.
 pub const CHARACTER_CLASS_INDEX: u32 = 2;
+/// The class index [`Heap::class_index_of`] answers for an immediate Float:
+/// that of Float itself, the class of boxed Floats too (the object layout
+/// checks it is `KnownClass::Float`).
+pub const FLOAT_CLASS_INDEX: u32 = 17;
 
 /// What word 0 of the heap holds ("SMALTHP" + a layout version byte).
 pub const HEAP_MARKER: u64 = u64::from_le_bytes(*b"SMALTHP\x01");

@@ -51,6 +51,9 @@ pub enum Problem {
     YoungRemembered,
     /// A slot holds an immediate with a reserved tag.
     ReservedTag { slot: usize, bits: u64 },
+    /// A slot holds an immediate Float that no double encodes to (its
+    /// exponent is outside the immediate range).
+    BadImmediateFloat { slot: usize, bits: u64 },
     /// A slot refers to something that is not an object's header.
     Dangling { slot: usize, target: u64 },
     /// A root refers to something that is not an object's header.
@@ -84,6 +87,9 @@ impl fmt::Display for VerifyError {
             Problem::YoungRemembered => write!(f, "young object has the remembered bit"),
             Problem::ReservedTag { slot, bits } => {
                 write!(f, "slot {slot} holds {bits:#x}, an immediate with a reserved tag")
+            }
+            Problem::BadImmediateFloat { slot, bits } => {
+                write!(f, "slot {slot} holds {bits:#x}, an immediate Float whose exponent is out of range")
             }
             Problem::Dangling { slot, target } => {
                 write!(f, "slot {slot} refers to {target:#x}, which is not an object")
@@ -224,6 +230,12 @@ impl Verifier<'_> {
             if value.is_small_integer() || value.is_character() {
                 continue;
             }
+            if value.is_float() {
+                if Oop::try_float(value.as_float()) != Some(value) {
+                    return err(h, Problem::BadImmediateFloat { slot, bits: value.bits() });
+                }
+                continue;
+            }
             if !value.is_object() {
                 return err(h, Problem::ReservedTag { slot, bits: value.bits() });
             }
@@ -345,9 +357,18 @@ mod tests {
         let e = heap.verify(&mut roots).expect_err("dangling");
         assert_eq!(e.offset, a.offset());
         assert!(matches!(e.problem, Problem::Dangling { slot: 1, .. }), "{e}");
-        heap.store(a, 1, Oop::from_bits(0b100));
+        heap.store(a, 1, Oop::from_bits(0b110));
         let e = heap.verify(&mut roots).expect_err("reserved tag");
         assert!(matches!(e.problem, Problem::ReservedTag { slot: 1, .. }), "{e}");
+        // Immediate Floats are fine, +0.0 and 2^-126 among them; an exponent
+        // field of 0 with a mantissa is no Float's encoding.
+        for value in [0.0, -0.0, 2f64.powi(-126), 1.5e38] {
+            heap.store(a, 1, Oop::try_float(value).expect("immediate"));
+            assert_eq!(heap.verify(&mut roots), Ok(()), "{value}");
+        }
+        heap.store(a, 1, Oop::from_bits((1 << 4) | 0b100));
+        let e = heap.verify(&mut roots).expect_err("malformed float");
+        assert!(matches!(e.problem, Problem::BadImmediateFloat { slot: 1, .. }), "{e}");
     }
 
     #[test]

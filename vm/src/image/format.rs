@@ -5,7 +5,7 @@
 //!  offset  size  field
 //!  ------  ----  -----------------------------------------------------------
 //!       0     8  magic            89 'S' 'M' 'T' 0D 0A 1A 0A
-//!       8     4  format version   1
+//!       8     4  format version   2 (1: before immediate Floats)
 //!      12     4  byte order       0x01020304 as written by the saver
 //!      16     4  word size        8
 //!      20     4  flags            bit 0: delta image
@@ -36,7 +36,10 @@ use smalt_compiler::bytecode::{Opcode, SPECIAL_SELECTORS};
 use crate::objects::layout::{code, context, special, KnownClass};
 
 pub const MAGIC: [u8; 8] = [0x89, b'S', b'M', b'T', b'\r', b'\n', 0x1A, b'\n'];
-pub const FORMAT_VERSION: u32 = 1;
+/// Version 2: slots may hold immediate Floats (tag `100`, see
+/// [`crate::heap::oop`]), which a version-1 VM would misread; and a version-1
+/// image holds boxed Floats that must now be immediate, so it is refused too.
+pub const FORMAT_VERSION: u32 = 2;
 pub const BYTE_ORDER_MARK: u32 = 0x0102_0304;
 pub const WORD_SIZE: u32 = 8;
 pub const COMPLETE: [u8; 8] = *b"COMPLETE";

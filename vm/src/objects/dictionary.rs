@@ -93,12 +93,15 @@ impl ObjectMemory {
 
     /// The hash a Dictionary probes with for the keys the VM uses: a Symbol's
     /// identity hash (its string hash), a SmallInteger's value, a Character's
-    /// code point.
+    /// code point. The VM puts no Float keys in its dictionaries; an
+    /// immediate one would hash by its bits (a slot, not `Float>>hash`).
     pub fn key_hash(&self, key: Oop) -> u64 {
         if let Some(v) = key.to_small_integer() {
             v.unsigned_abs()
         } else if key.is_character() {
             key.as_character() as u64
+        } else if key.is_float() {
+            key.bits() >> 3
         } else {
             self.heap.identity_hash(key) as u64
         }

@@ -129,6 +129,13 @@ impl KnownClass {
     }
 }
 
+// The heap answers these indices for immediates without knowing classes.
+const _: () = {
+    assert!(KnownClass::SmallInteger as u32 == crate::heap::SMALL_INTEGER_CLASS_INDEX);
+    assert!(KnownClass::Character as u32 == crate::heap::CHARACTER_CLASS_INDEX);
+    assert!(KnownClass::Float as u32 == crate::heap::FLOAT_CLASS_INDEX);
+};
+
 /// Classes defined by the stdlib beyond the known ones start here.
 pub const FIRST_DYNAMIC_CLASS_INDEX: u32 = 64;
 

@@ -144,7 +144,22 @@ impl ObjectMemory {
         Ok(oop)
     }
 
+    /// A Float: immediate when the value is in the immediate range (see
+    /// [`Oop::try_float`]), else boxed, a one-word object of class Float.
+    /// Only boxed Floats allocate.
+    #[inline(always)]
     pub fn new_float(&mut self, value: f64) -> Result<Oop, VmError> {
+        match Oop::try_float(value) {
+            Some(immediate) => Ok(immediate),
+            None => self.new_boxed_float(value),
+        }
+    }
+
+    /// A Float on the heap, whatever its value. Only [`Self::new_float`]
+    /// and tests should want one: an immediate-range value belongs in an
+    /// immediate, or `==` between equal Floats goes wrong.
+    #[inline(never)]
+    pub fn new_boxed_float(&mut self, value: f64) -> Result<Oop, VmError> {
         let oop = self.allocate(KnownClass::Float, Format::Words64, 1)?;
         self.heap.words_mut(oop)[0] = value.to_bits();
         Ok(oop)
@@ -326,9 +341,27 @@ impl ObjectMemory {
         oop.is_object() && self.heap.class_index_of(oop) == KnownClass::Symbol.index()
     }
 
+    /// The value of a Float, immediate or boxed; None for anything else.
+    /// Always inlined: the interpreter's Float fast path reads both operands
+    /// with it, and the immediate case is a few instructions.
+    #[inline(always)]
     pub fn float_value(&self, oop: Oop) -> Option<f64> {
+        if oop.is_float() {
+            return Some(oop.as_float());
+        }
+        self.boxed_float_value(oop)
+    }
+
+    #[inline(never)]
+    fn boxed_float_value(&self, oop: Oop) -> Option<f64> {
         (oop.is_object() && self.heap.class_index_of(oop) == KnownClass::Float.index())
             .then(|| f64::from_bits(self.heap.words(oop)[0]))
+    }
+
+    /// Whether `oop` is a Float, immediate or boxed.
+    #[inline]
+    pub fn is_float(&self, oop: Oop) -> bool {
+        self.heap.class_index_of(oop) == KnownClass::Float.index()
     }
 
     /// The value of any Integer (SmallInteger or LargeInteger).
@@ -409,6 +442,28 @@ pub(crate) mod tests {
         for f in [0.1, -0.0, f64::INFINITY, f64::MIN_POSITIVE] {
             let oop = mem.new_float(f).expect("room");
             assert_eq!(mem.float_value(oop).map(f64::to_bits), Some(f.to_bits()));
+            let boxed = mem.new_boxed_float(f).expect("room");
+            assert_eq!(mem.float_value(boxed).map(f64::to_bits), Some(f.to_bits()));
+            assert!(mem.is_float(oop) && mem.is_float(boxed));
         }
+    }
+
+    #[test]
+    fn floats_are_immediate_in_range_and_boxed_outside_it() {
+        let mut mem = memory();
+        let used = mem.heap.stats().eden_used;
+        for f in [0.0, -0.0, 1.5, -2.5e-30, 1e38, 2f64.powi(-126)] {
+            let oop = mem.new_float(f).expect("room");
+            assert!(oop.is_float(), "{f:e}");
+            assert_eq!(mem.heap.class_index_of(oop), KnownClass::Float.index());
+        }
+        assert_eq!(mem.heap.stats().eden_used, used, "immediate Floats allocate nothing");
+        for f in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 1e300, -1e-300, f64::MIN_POSITIVE, 5e-324] {
+            let oop = mem.new_float(f).expect("room");
+            assert!(oop.is_object(), "{f:e}");
+            assert!(mem.is_instance_of(oop, KnownClass::Float));
+        }
+        assert!(!mem.is_float(Oop::small_integer(3)) && !mem.is_float(Oop::character(65)));
+        assert_eq!(mem.float_value(Oop::small_integer(3)), None);
     }
 }

@@ -457,6 +457,44 @@ mod tests {
     }
 
     #[test]
+    fn immediate_and_boxed_floats_answer_alike_but_for_identity() {
+        let mut vm = test_vm();
+        let half = vm.mem.new_float(0.5).expect("room");
+        let boxed_half = vm.mem.new_boxed_float(0.5).expect("room");
+        let huge = vm.mem.new_float(1e300).expect("room");
+        assert!(half.is_float() && boxed_half.is_object() && huge.is_object());
+        // Arithmetic answers an immediate whenever the value fits, whatever its operands.
+        let one = run(&mut vm, 50, &[boxed_half, half]).expect("+");
+        assert_eq!(one, Oop::try_float(1.0).expect("immediate"));
+        let back = run(&mut vm, 59, &[huge, huge]).expect("/");
+        assert_eq!(back, one);
+        let bigger = run(&mut vm, 58, &[huge, si(10)]).expect("*");
+        assert!(bigger.is_object() && vm.mem.float_value(bigger) == Some(1e301));
+        assert_eq!(run(&mut vm, 56, &[half, boxed_half]), Some(TRUE));
+        assert_eq!(run(&mut vm, 74, &[half]), run(&mut vm, 74, &[boxed_half]));
+        // basicSize, basicAt: and instVarAt: show two 32-bit words, high first.
+        for f in [half, boxed_half] {
+            assert_eq!(run(&mut vm, 102, &[f]), Some(si(2)));
+            assert_eq!(run(&mut vm, 100, &[f, si(1)]), Some(si(0x3FE0_0000)));
+            assert_eq!(run(&mut vm, 100, &[f, si(2)]), Some(si(0)));
+            assert_eq!(run(&mut vm, 105, &[f, si(1)]), Some(si(0x3FE0_0000)));
+            assert_eq!(run(&mut vm, 100, &[f, si(3)]), None);
+        }
+        // Only a boxed Float can be stored into, or become another object.
+        assert_eq!(run(&mut vm, 101, &[half, si(1), si(0)]), None);
+        assert_eq!(run(&mut vm, 101, &[boxed_half, si(1), si(0x4000_0000)]), Some(si(0x4000_0000)));
+        assert_eq!(vm.mem.float_value(boxed_half), Some(2.0));
+        assert_eq!(run(&mut vm, 111, &[half, huge]), None);
+        // An immediate copies as itself and hashes by its bits.
+        assert_eq!(run(&mut vm, 110, &[half]), Some(half));
+        let copy = run(&mut vm, 110, &[huge]).expect("copy");
+        assert!(copy != huge && vm.mem.float_value(copy) == Some(1e300));
+        let hash = run(&mut vm, 107, &[half]).expect("identityHash");
+        assert_eq!(hash, run(&mut vm, 107, &[Oop::try_float(0.5).expect("immediate")]).expect("identityHash"));
+        assert_ne!(hash, run(&mut vm, 107, &[one]).expect("identityHash"));
+    }
+
+    #[test]
     fn as_number_reads_integers_floats_or_nil() {
         let mut vm = test_vm();
         let mut read = |text: &str| {

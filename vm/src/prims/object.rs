@@ -1,5 +1,10 @@
 //! Primitives of Object and Behavior: indexing, instantiation, identity,
 //! copying, become, and Character conversion.
+//!
+//! A Float, immediate or boxed, reads as two 32-bit words, the high half of
+//! its bits first, as in Pharo: `basicSize` 2, `basicAt:`/`instVarAt:` 1 and
+//! 2; only a boxed one can be changed with `basicAt:put:`. So nothing here
+//! shows which of the two a Float is, but `==` and `identityHash`.
 
 use super::index::Primitive as P;
 use super::{answer, arg, receiver, require, PrimError, PrimResult};
@@ -48,6 +53,11 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let oop = instantiate(vm, rcvr, spec, n as usize)?;
             answer(vm, argc, oop)
         }
+        P::InstVarAt if vm.mem.is_float(rcvr) => {
+            let index = index_arg(vm, argc, 0)?;
+            let value = basic_at(vm, rcvr, index)?;
+            answer(vm, argc, value)
+        }
         P::InstVarAt => {
             let index = index_arg(vm, argc, 0)?;
             require(rcvr.is_object() && vm.mem.heap.format_of(rcvr).is_pointers())?;
@@ -73,8 +83,11 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
                 vm.mem.heap.identity_hash(rcvr) as i64
             } else if let Some(v) = rcvr.to_small_integer() {
                 v
-            } else {
+            } else if rcvr.is_character() {
                 rcvr.as_character() as i64
+            } else {
+                // An immediate Float: its 61 bits above the tag, as Spur answers.
+                (rcvr.bits() >> 3) as i64
             };
             answer(vm, argc, Oop::small_integer(hash))
         }
@@ -166,8 +179,11 @@ pub fn fixed_fields(vm: &Vm, oop: Oop) -> usize {
     }
 }
 
-/// The number of indexed elements.
+/// The number of indexed elements (a Float's two 32-bit words included).
 pub fn indexable_size(vm: &Vm, oop: Oop) -> usize {
+    if vm.mem.is_float(oop) {
+        return 2;
+    }
     if !oop.is_object() {
         return 0;
     }
@@ -184,8 +200,17 @@ pub fn indexable_size(vm: &Vm, oop: Oop) -> usize {
     }
 }
 
+/// The high (`index` 0) or low (1) 32 bits of a Float's value.
+fn float_word(value: f64, index: usize) -> Oop {
+    let bits = value.to_bits();
+    Oop::small_integer(if index == 0 { bits >> 32 } else { bits & 0xFFFF_FFFF } as i64)
+}
+
 fn basic_at(vm: &mut Vm, oop: Oop, index: usize) -> Result<Oop, PrimError> {
     require(index < indexable_size(vm, oop))?;
+    if let Some(value) = vm.mem.float_value(oop) {
+        return Ok(float_word(value, index));
+    }
     let heap = &vm.mem.heap;
     Ok(match heap.format_of(oop) {
         Format::Indexable | Format::Weak | Format::FixedIndexable => heap.fetch(oop, fixed_fields(vm, oop) + index),
@@ -208,7 +233,16 @@ fn basic_at(vm: &mut Vm, oop: Oop, index: usize) -> Result<Oop, PrimError> {
 
 fn basic_at_put(vm: &mut Vm, oop: Oop, index: usize, value: Oop) -> Result<(), PrimError> {
     require(index < indexable_size(vm, oop))?;
-    require(!vm.mem.heap.header(oop).is_immutable())?;
+    // An immediate Float has nowhere to store into.
+    require(oop.is_object() && !vm.mem.heap.header(oop).is_immutable())?;
+    if vm.mem.is_float(oop) {
+        let v = value.to_small_integer().ok_or(PrimError::Fail)?;
+        require((0..=0xFFFF_FFFF).contains(&v))?;
+        let word = &mut vm.mem.heap.words_mut(oop)[0];
+        let (shift, keep) = if index == 0 { (32, 0xFFFF_FFFF) } else { (0, 0xFFFF_FFFF << 32) };
+        *word = (*word & keep) | ((v as u64) << shift);
+        return Ok(());
+    }
     let fixed = fixed_fields(vm, oop);
     match vm.mem.heap.format_of(oop) {
         Format::Indexable | Format::Weak | Format::FixedIndexable => vm.mem.heap.store(oop, fixed + index, value),
@@ -284,6 +318,8 @@ fn replace_from_to(vm: &mut Vm, argc: usize) -> Result<(), PrimError> {
     let src = arg(vm, argc, 2);
     let rep_start = arg(vm, argc, 3).to_small_integer().ok_or(PrimError::Fail)?;
     require(dest.is_object() && src.is_object())?;
+    // A Float's indexed words are a view of its one 64-bit word.
+    require(!vm.mem.is_float(dest) && !vm.mem.is_float(src))?;
     let count = stop - start + 1;
     if count <= 0 {
         return require(count == 0);
