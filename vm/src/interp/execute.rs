@@ -172,6 +172,8 @@ impl Vm {
                     Some(self.mem.boolean(rcvr == arg))
                 } else if let (Some(x), Some(y)) = (rcvr.to_small_integer(), arg.to_small_integer()) {
                     small_integer_special(index, x, y)
+                } else if index <= special_index::DIVIDE && (rcvr.is_float() || arg.is_float()) {
+                    self.float_special(index, rcvr, arg)
                 } else {
                     None
                 };
@@ -473,6 +475,7 @@ impl Vm {
 
     /// `+ - < > <= >= = ~= * /` with a Float and a Float or SmallInteger, as
     /// the Float primitives answer them (division by zero is left to them).
+    #[inline]
     fn float_special(&mut self, index: u8, rcvr: Oop, arg: Oop) -> Option<Oop> {
         let x = self.mem.float_value(rcvr).or_else(|| rcvr.to_small_integer().map(|i| i as f64))?;
         let y = self.mem.float_value(arg).or_else(|| arg.to_small_integer().map(|i| i as f64))?;
