@@ -106,6 +106,11 @@ pub enum Opcode {
     /// `(index, value: i8) receiver -> result`: `PushSmallInteger value`
     /// then `SendSpecial index`, for a one-argument special selector.
     SendSpecialInt = 39,
+    /// `(a, index, b) -> result`: `PushTemp a; PushTemp b; SendSpecial
+    /// index`, for a one-argument special selector.
+    SendSpecialTemps = 40,
+    /// `(a, b) x -> temps[b]`: `PopIntoTemp a; PushTemp b`.
+    PopIntoTempPushTemp = 41,
 }
 
 /// How many operand bytes follow an opcode, and what they mean.
@@ -122,11 +127,13 @@ pub enum Operands {
     Jump,
     /// Two bytes, never widened by `Ext` (the fused instructions).
     Pair,
+    /// Three bytes, never widened by `Ext`.
+    Triple,
 }
 
 impl Opcode {
     /// Every opcode, in byte order.
-    pub const ALL: [Opcode; 40] = [
+    pub const ALL: [Opcode; 42] = [
         Opcode::PushReceiver,
         Opcode::PushNil,
         Opcode::PushTrue,
@@ -167,6 +174,8 @@ impl Opcode {
         Opcode::PushTemps,
         Opcode::SendSpecialTemp,
         Opcode::SendSpecialInt,
+        Opcode::SendSpecialTemps,
+        Opcode::PopIntoTempPushTemp,
     ];
 
     /// The opcode a byte encodes, if any.
@@ -187,7 +196,8 @@ impl Opcode {
             }
             PushRemoteTemp | StoreRemoteTemp | PopIntoRemoteTemp | PushClosure | Send | SuperSend => Operands::TwoBytes,
             Jump | JumpIfTrue | JumpIfFalse => Operands::Jump,
-            PushTemps | SendSpecialTemp | SendSpecialInt => Operands::Pair,
+            PushTemps | SendSpecialTemp | SendSpecialInt | PopIntoTempPushTemp => Operands::Pair,
+            SendSpecialTemps => Operands::Triple,
         }
     }
 
@@ -197,6 +207,7 @@ impl Opcode {
             Operands::None => 1,
             Operands::Byte | Operands::SignedByte => 2,
             Operands::TwoBytes | Operands::Jump | Operands::Pair => 3,
+            Operands::Triple => 4,
         }
     }
 
@@ -331,6 +342,8 @@ pub enum Instruction {
     PushTemps(u8, u8),
     SendSpecialTemp { index: u8, temp: u8 },
     SendSpecialInt { index: u8, value: i8 },
+    SendSpecialTemps { a: u8, index: u8, b: u8 },
+    PopIntoTempPushTemp(u8, u8),
 }
 
 /// Why bytes could not be decoded.
@@ -400,6 +413,8 @@ impl Instruction {
             I::PushTemps(..) => Opcode::PushTemps,
             I::SendSpecialTemp { .. } => Opcode::SendSpecialTemp,
             I::SendSpecialInt { .. } => Opcode::SendSpecialInt,
+            I::SendSpecialTemps { .. } => Opcode::SendSpecialTemps,
+            I::PopIntoTempPushTemp(..) => Opcode::PopIntoTempPushTemp,
         }
     }
 
@@ -429,6 +444,8 @@ impl Instruction {
             I::PushTemps(a, b) => (a as u16, b),
             I::SendSpecialTemp { index, temp } => (index as u16, temp),
             I::SendSpecialInt { index, value } => (index as u16, value as u8),
+            I::PopIntoTempPushTemp(a, b) => (a as u16, b),
+            I::SendSpecialTemps { a, index, .. } => (a as u16, index),
             _ => (0, 0),
         }
     }
@@ -467,6 +484,13 @@ impl Instruction {
                 code.extend_from_slice(&[op as u8, lo, hi]);
             }
             Operands::Pair => code.extend_from_slice(&[op as u8, first as u8, second]),
+            Operands::Triple => {
+                let third = match *self {
+                    Instruction::SendSpecialTemps { b, .. } => b,
+                    _ => 0,
+                };
+                code.extend_from_slice(&[op as u8, first as u8, second, third]);
+            }
         }
     }
 
@@ -500,6 +524,7 @@ impl Instruction {
         }
         let b1 = if len > 1 { code[pc + 1] } else { 0 };
         let b2 = if len > 2 { code[pc + 2] } else { 0 };
+        let b3 = if len > 3 { code[pc + 3] } else { 0 };
         let wide = high | b1 as u16;
         let jump = i16::from_le_bytes([b1, b2]);
         let insn = match op {
@@ -543,6 +568,8 @@ impl Instruction {
             Opcode::PushTemps => I::PushTemps(b1, b2),
             Opcode::SendSpecialTemp => I::SendSpecialTemp { index: b1, temp: b2 },
             Opcode::SendSpecialInt => I::SendSpecialInt { index: b1, value: b2 as i8 },
+            Opcode::SendSpecialTemps => I::SendSpecialTemps { a: b1, index: b2, b: b3 },
+            Opcode::PopIntoTempPushTemp => I::PopIntoTempPushTemp(b1, b2),
         };
         Ok((insn, pc + len))
     }
@@ -565,6 +592,8 @@ impl Instruction {
             | I::PushNewTempVector(_)
             | I::Dup => 1,
             I::PushTemps(..) => 2,
+            I::PopIntoTempPushTemp(..) => 0,
+            I::SendSpecialTemps { index, .. } => 2 - SPECIAL_SELECTORS[index as usize].1 as isize,
             I::SendSpecialTemp { index, .. } | I::SendSpecialInt { index, .. } => {
                 1 - SPECIAL_SELECTORS[index as usize].1 as isize
             }
@@ -661,6 +690,8 @@ mod tests {
             I::SendSpecialTemp { index: 0, temp: 255 },
             I::SendSpecialInt { index: 14, value: -128 },
             I::SendSpecialInt { index: 2, value: 127 },
+            I::SendSpecialTemps { a: 3, index: 7, b: 255 },
+            I::PopIntoTempPushTemp(255, 0),
         ] {
             round_trip(insn);
         }

@@ -117,6 +117,10 @@ fn write_code(out: &mut String, code: &CompiledCode, depth: usize) {
                 format!("send special #{sel} ({argc})")
             }
             Instruction::PushTemps(a, b) => format!("push temps {a} {b}"),
+            Instruction::SendSpecialTemps { a, index, b } => {
+                format!("push temps {a} {b}, send special #{}", special_name(index))
+            }
+            Instruction::PopIntoTempPushTemp(a, b) => format!("pop into temp {a}, push temp {b}"),
             Instruction::SendSpecialTemp { index, temp } => {
                 format!("push temp {temp}, send special #{}", special_name(index))
             }

@@ -66,7 +66,10 @@ fn fuse(last: Instruction, next: Instruction) -> Option<(Option<Instruction>, In
             Some((None, I::SendSpecialTemp { index, temp: u8::try_from(t).ok()? }))
         }
         (I::PushTemps(a, b), I::SendSpecial(index)) if binary(index) => {
-            Some((Some(I::PushTemp(a as u16)), I::SendSpecialTemp { index, temp: b }))
+            Some((None, I::SendSpecialTemps { a, index, b }))
+        }
+        (I::PopIntoTemp(a), I::PushTemp(b)) => {
+            Some((None, I::PopIntoTempPushTemp(u8::try_from(a).ok()?, u8::try_from(b).ok()?)))
         }
         (I::PushSmallInteger(value), I::SendSpecial(index)) if binary(index) => {
             Some((None, I::SendSpecialInt { index, value }))
@@ -252,7 +255,9 @@ mod tests {
             }
             em.emit(I::PushSmallInteger(-3));
             em.emit(I::SendSpecial(plus));
-            em.emit(I::ReturnTop);
+            for insn in [I::PopIntoTemp(1), I::PushTemp(3), I::PushTemp(4), I::SendSpecial(plus), I::ReturnTop] {
+                em.emit(insn);
+            }
         });
         assert_eq!(
             insns,
@@ -260,11 +265,24 @@ mod tests {
                 I::PushTemps(0, 1),
                 I::SendSpecialTemp { index: plus, temp: 2 },
                 I::SendSpecialInt { index: plus, value: -3 },
+                I::PopIntoTempPushTemp(1, 3),
+                I::SendSpecialTemp { index: plus, temp: 4 },
                 I::ReturnTop
             ]
         );
         // Room for the third temp, pushed before the send.
         assert_eq!(max_stack, 3);
+    }
+
+    #[test]
+    fn two_temps_and_a_binary_special_send_are_one_instruction() {
+        let less = special_selector_index("<").expect("special");
+        let (insns, _) = assembled(|em| {
+            for insn in [I::PushTemp(5), I::PushTemp(6), I::SendSpecial(less), I::ReturnTop] {
+                em.emit(insn);
+            }
+        });
+        assert_eq!(insns, [I::SendSpecialTemps { a: 5, index: less, b: 6 }, I::ReturnTop]);
     }
 
     #[test]

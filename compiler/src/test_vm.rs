@@ -409,6 +409,18 @@ impl TestVm {
                     let v = self.send(sel, r, vec![arg])?;
                     stack.push(v);
                 }
+                Instruction::SendSpecialTemps { a, index, b } => {
+                    let r = temps.get(temp(a as u16)).cloned().ok_or_else(|| fail("temp index"))?;
+                    let arg = temps.get(temp(b as u16)).cloned().ok_or_else(|| fail("temp index"))?;
+                    let sel = SPECIAL_SELECTORS.get(index as usize).ok_or_else(|| fail("special"))?.0;
+                    let v = self.send(sel, r, vec![arg])?;
+                    stack.push(v);
+                }
+                Instruction::PopIntoTempPushTemp(a, b) => {
+                    let v = pop(&mut stack)?;
+                    *temps.get_mut(temp(a as u16)).ok_or_else(|| fail("temp index"))? = v;
+                    stack.push(temps.get(temp(b as u16)).cloned().ok_or_else(|| fail("temp index"))?);
+                }
                 Instruction::SendSpecialInt { index, value } => {
                     let r = pop(&mut stack)?;
                     let sel = SPECIAL_SELECTORS.get(index as usize).ok_or_else(|| fail("special"))?.0;

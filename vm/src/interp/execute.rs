@@ -52,6 +52,8 @@ mod op {
     pub const PUSH_TEMPS: u8 = Opcode::PushTemps as u8;
     pub const SEND_SPECIAL_TEMP: u8 = Opcode::SendSpecialTemp as u8;
     pub const SEND_SPECIAL_INT: u8 = Opcode::SendSpecialInt as u8;
+    pub const SEND_SPECIAL_TEMPS: u8 = Opcode::SendSpecialTemps as u8;
+    pub const POP_INTO_TEMP_PUSH_TEMP: u8 = Opcode::PopIntoTempPushTemp as u8;
 }
 
 impl Vm {
@@ -248,6 +250,17 @@ impl Vm {
                 op::SEND_SPECIAL_TEMP => {
                     let (index, t) = (byte!(), byte!() as usize);
                     binary_special!(index, self.mem.heap.word(fp + t));
+                }
+                op::SEND_SPECIAL_TEMPS => {
+                    let (a, index, b) = (byte!() as usize, byte!(), byte!() as usize);
+                    push!(self.mem.heap.word(fp + a));
+                    binary_special!(index, self.mem.heap.word(fp + b));
+                }
+                op::POP_INTO_TEMP_PUSH_TEMP => {
+                    let (a, b) = (byte!() as usize, byte!() as usize);
+                    let value = pop!();
+                    set_frame_word!(fp + a, value);
+                    push!(self.mem.heap.word(fp + b));
                 }
                 op::SEND_SPECIAL_INT => {
                     let (index, value) = (byte!(), byte!() as i8);
