@@ -18,6 +18,7 @@ pub(crate) enum Returned {
 impl Vm {
     /// `^value` from the active context: to its sender from a method, to its
     /// home method's sender from a block.
+    #[inline(always)]
     pub(crate) fn return_from_method(&mut self, value: Oop) -> Result<Returned, Halt> {
         if self.in_block() {
             self.non_local_return(value)
@@ -27,6 +28,7 @@ impl Vm {
     }
 
     /// Returns `value` from the active context to its sender.
+    #[inline(always)]
     pub(crate) fn return_to_sender(&mut self, value: Oop) -> Result<Returned, Halt> {
         let ctx = self.ctx;
         let sender = self.sender_of(ctx);

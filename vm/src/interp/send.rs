@@ -77,7 +77,7 @@ impl Vm {
     /// Sends `selector` to the receiver under `argc` arguments on the stack.
     /// A method without a primitive is activated at once; others go
     /// through [`Vm::invoke`].
-    #[inline]
+    #[inline(always)]
     pub(crate) fn send(&mut self, selector: Oop, argc: usize) -> Result<(), Halt> {
         let receiver = self.stack_value(argc);
         let class_index = self.mem.heap.class_index_of(receiver);
@@ -151,6 +151,7 @@ impl Vm {
     ///
     /// # GC
     /// A safe point: may collect after the new context is active.
+    #[inline(always)]
     pub(crate) fn activate_method(&mut self, method: Oop, header: i64, argc: usize) -> Result<(), Halt> {
         let num_temps = code::num_temps(header);
         let frame = num_temps + code::max_stack(header);
@@ -172,7 +173,7 @@ impl Vm {
     ///
     /// # GC
     /// A safe point.
-    #[inline]
+    #[inline(always)]
     fn enter_context(
         &mut self,
         ctx: Oop,
