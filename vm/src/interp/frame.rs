@@ -79,7 +79,7 @@ impl Vm {
     /// compiled code and registers in range, and only whether it is still
     /// alive (its pc is an integer) needs checking. Otherwise it is checked
     /// in full, as [`Vm::load_resumable_context`] does.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn load_sender(&mut self, callee: Oop, sender: Oop) -> bool {
         let heap = &self.mem.heap;
         if heap.header(callee).is_edited() || !sender.is_object() || heap.header(sender).is_edited() {

@@ -253,6 +253,7 @@ impl Vm {
     ///
     /// # GC
     /// A safe point.
+    #[inline(always)]
     pub(crate) fn activate_block(&mut self, argc: usize) -> Result<bool, Halt> {
         let args = frame_base(self.ctx) + self.sp - argc;
         let closure_oop = self.mem.heap.word(args - 1);
@@ -325,7 +326,7 @@ impl Vm {
     }
 
     /// [`Vm::enter_block_context`] with the block and its header in hand.
-    #[inline]
+    #[inline(always)]
     fn enter_block(&mut self, ctx: Oop, closure_oop: Oop, block: Oop, header: i64, argc: usize) -> Result<(), Halt> {
         let heap = &mut self.mem.heap;
         let receiver = heap.fetch(closure_oop, closure::RECEIVER);
