@@ -414,17 +414,20 @@ impl Vm {
     fn push_closure(&mut self, lit: usize, copied: usize) -> Result<(), Halt> {
         let block = self.literal(lit);
         let header = self.code_header(block);
-        let oop =
-            self.mem.allocate(KnownClass::BlockClosure, Format::FixedIndexable, closure::FIRST_COPIED + copied)?;
+        let slots = closure::FIRST_COPIED + copied;
+        let oop = self
+            .mem
+            .heap
+            .allocate_small_pointers(KnownClass::BlockClosure.index(), Format::FixedIndexable, slots)
+            .ok_or(VmError::HeapExhausted { requested_slots: slots })?;
         self.save_registers();
-        let heap = &mut self.mem.heap;
-        heap.store(oop, closure::OUTER_CONTEXT, self.ctx);
-        heap.store(oop, closure::COMPILED_BLOCK, block);
-        heap.store(oop, closure::NUM_ARGS, Oop::small_integer(code::num_args(header) as i64));
-        heap.store(oop, closure::RECEIVER, self.receiver);
+        // In the order of the closure's fixed slots (`layout::closure`).
+        let fixed = [self.ctx, block, Oop::small_integer(code::num_args(header) as i64), self.receiver];
+        self.mem.heap.init_first_slots(oop, &fixed);
+        let values = frame_base(self.ctx) + self.sp - copied;
         for i in 0..copied {
-            let v = self.stack_value(copied - 1 - i);
-            self.mem.heap.store(oop, closure::FIRST_COPIED + i, v);
+            let v = self.mem.heap.word(values + i);
+            self.mem.heap.init_slot(oop, closure::FIRST_COPIED + i, v);
         }
         self.pop_n(copied);
         self.push(oop);
