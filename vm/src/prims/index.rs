@@ -424,6 +424,11 @@ pub enum Primitive {
     /// DictionaryAtIfAbsent): the value replaces the old one; answers value.
     /// Fails when the key is new: the library adds it (and may grow).
     DictionaryAtPut = 331,
+    /// `Dictionary>>at: key ifPresent: aBlock` (as for DictionaryAtIfAbsent):
+    /// nil when the key is absent, else aBlock (a block of one argument or
+    /// none) runs with the value, as `cull:` would run it. Fails for other
+    /// blocks and keys, and the library's code runs.
+    DictionaryAtIfPresent = 336,
     // ArrayedCollection and WriteStream (prims::arrayed), for an Array,
     // String, Symbol, WideString or ByteArray itself; fail otherwise.
     /// `ArrayedCollection>>copyFrom: start to: stop`: a new collection of
@@ -634,6 +639,7 @@ impl Primitive {
             314 => P::DictionaryScanFor,
             330 => P::DictionaryAtIfAbsent,
             331 => P::DictionaryAtPut,
+            336 => P::DictionaryAtIfPresent,
             332 => P::ArrayedCopyFromTo,
             333 => P::ArrayedConcatenate,
             334 => P::WriteStreamNextPut,
@@ -656,6 +662,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 191);
+        assert_eq!(seen, 192);
     }
 }

@@ -261,7 +261,9 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::ContextContinue
         | P::Interrupted => process::process(vm, prim, argc),
         P::HeapUsage => system::system(vm, prim, argc),
-        P::DictionaryScanFor | P::DictionaryAtIfAbsent | P::DictionaryAtPut => collection::collection(vm, prim, argc),
+        P::DictionaryScanFor | P::DictionaryAtIfAbsent | P::DictionaryAtPut | P::DictionaryAtIfPresent => {
+            collection::collection(vm, prim, argc)
+        }
         P::ArrayedCopyFromTo | P::ArrayedConcatenate | P::WriteStreamNextPut | P::WriteStreamNextPutAll => {
             arrayed::arrayed(vm, prim, argc)
         }
