@@ -1,5 +1,6 @@
-//! Primitives of ArrayedCollection and WriteStream over one: copying a
-//! range (`copyFrom:to:`), concatenating (`,`), and writing an element or
+//! Primitives of ArrayedCollection and WriteStream over one: making one
+//! (`new:`), copying a range (`copyFrom:to:`), concatenating (`,`), and
+//! writing an element or
 //! a run of them into a stream's collection (`nextPut:`, `nextPutAll:`).
 //! The library's code does the same with a loop of sends or several
 //! primitives; these answer in one step for the collections programs use
@@ -48,6 +49,14 @@ pub fn arrayed(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let source = arg(vm, argc, 0);
             next_put_all(vm, receiver(vm, argc), source)?;
             answer(vm, argc, source)
+        }
+        P::ArrayedNew => {
+            let class = receiver(vm, argc);
+            require(class.is_object() && vm.mem.is_behavior(class))?;
+            let index = vm.mem.index_of_class(class);
+            let known = [KnownClass::Array, KnownClass::String, KnownClass::WideString, KnownClass::ByteArray];
+            require(known.iter().any(|k| k.index() == index))?;
+            super::object::object(vm, P::BasicNewSized, argc)
         }
         _ => Err(PrimError::Fail),
     }

@@ -445,6 +445,10 @@ pub enum Primitive {
     /// text into a String (String or Symbol) or WideString (any text),
     /// an Array into an Array, a ByteArray into a ByteArray.
     WriteStreamNextPutAll = 335,
+    /// `ArrayedCollection class>>new: n` for Array, String, WideString and
+    /// ByteArray themselves: what their `basicNew: n` answers. Fails for
+    /// other classes, whose `basicNew:` may be their own.
+    ArrayedNew = 337,
 }
 
 impl Primitive {
@@ -640,6 +644,7 @@ impl Primitive {
             330 => P::DictionaryAtIfAbsent,
             331 => P::DictionaryAtPut,
             336 => P::DictionaryAtIfPresent,
+            337 => P::ArrayedNew,
             332 => P::ArrayedCopyFromTo,
             333 => P::ArrayedConcatenate,
             334 => P::WriteStreamNextPut,
@@ -662,6 +667,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 192);
+        assert_eq!(seen, 193);
     }
 }

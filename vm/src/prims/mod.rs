@@ -264,9 +264,11 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         P::DictionaryScanFor | P::DictionaryAtIfAbsent | P::DictionaryAtPut | P::DictionaryAtIfPresent => {
             collection::collection(vm, prim, argc)
         }
-        P::ArrayedCopyFromTo | P::ArrayedConcatenate | P::WriteStreamNextPut | P::WriteStreamNextPutAll => {
-            arrayed::arrayed(vm, prim, argc)
-        }
+        P::ArrayedCopyFromTo
+        | P::ArrayedConcatenate
+        | P::WriteStreamNextPut
+        | P::WriteStreamNextPutAll
+        | P::ArrayedNew => arrayed::arrayed(vm, prim, argc),
         P::SaveDelta => system::save_primitive(vm, argc, crate::run::ImageKind::Delta),
         P::CharacterIsLetter
         | P::CharacterIsDigit
