@@ -1,6 +1,7 @@
 //! Collection primitives: the probe of a Dictionary with the keys
 //! programs use most (Strings, Symbols, SmallIntegers), which the library
-//! otherwise runs as a loop of sends (`HashedCollection>>scanFor:`).
+//! otherwise runs as a loop of sends (`HashedCollection>>scanFor:`), and
+//! `at:ifAbsent:` and `at:put:` of a key that is there, on top of it.
 
 use super::index::Primitive as P;
 use super::{answer, arg, receiver, PrimError, PrimResult};
@@ -15,8 +16,75 @@ pub fn collection(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let index = scan_for(vm, receiver(vm, argc), arg(vm, argc, 0)).ok_or(PrimError::Fail)?;
             answer(vm, argc, Oop::small_integer(index as i64))
         }
+        P::DictionaryAtIfAbsent => {
+            let assoc = present_association(vm, argc).ok_or(PrimError::Fail)?;
+            let value = vm.mem.heap.fetch(assoc, association::VALUE);
+            answer(vm, argc, value)
+        }
+        P::DictionaryAtPut => {
+            let assoc = present_association(vm, argc).ok_or(PrimError::Fail)?;
+            if vm.mem.heap.header(assoc).is_immutable() {
+                return Err(PrimError::Fail);
+            }
+            let value = arg(vm, argc, 1);
+            vm.mem.heap.store(assoc, association::VALUE, value);
+            answer(vm, argc, value)
+        }
+        P::DictionaryAtIfPresent => at_if_present(vm, argc),
         _ => Err(PrimError::Fail),
     }
+}
+
+/// `at: key ifPresent: aBlock` of a Dictionary itself: nil for a key that
+/// is absent; for one that is there, the block is entered with the value
+/// (or with nothing, if it takes no argument) in place of this send.
+///
+/// # GC
+/// Entering the block is a safe point: nothing is read after it.
+fn at_if_present(vm: &mut Vm, argc: usize) -> PrimResult {
+    let dict = receiver(vm, argc);
+    let block = arg(vm, argc, 1);
+    let block_argc = if vm.block_accepts(block, 1) {
+        1
+    } else if vm.block_accepts(block, 0) {
+        0
+    } else {
+        return Err(PrimError::Fail);
+    };
+    let index = scan_for(vm, dict, arg(vm, argc, 0)).ok_or(PrimError::Fail)?;
+    let element = if index == 0 {
+        vm.mem.nil()
+    } else {
+        vm.mem.heap.fetch(vm.mem.heap.fetch(dict, dictionary::ARRAY), index - 1)
+    };
+    if element == vm.mem.nil() {
+        return answer(vm, argc, element);
+    }
+    let value = vm.mem.heap.fetch(element, association::VALUE);
+    vm.pop_n(argc + 1);
+    vm.push(block);
+    if block_argc == 1 {
+        vm.push(value);
+    }
+    if vm.activate_block(block_argc)? {
+        Ok(())
+    } else {
+        Err(PrimError::Halt(crate::interp::Halt::Vm(crate::VmError::Broken(
+            "a block that accepted its arguments was not entered".into(),
+        ))))
+    }
+}
+
+/// The Association of the receiver (a Dictionary) holding the first
+/// argument as its key, when scan_for answers and finds it there.
+fn present_association(vm: &Vm, argc: usize) -> Option<Oop> {
+    let dict = receiver(vm, argc);
+    let index = scan_for(vm, dict, arg(vm, argc, 0))?;
+    if index == 0 {
+        return None;
+    }
+    let element = vm.mem.heap.fetch(vm.mem.heap.fetch(dict, dictionary::ARRAY), index - 1);
+    (element != vm.mem.nil()).then_some(element)
 }
 
 /// How a key compares, as its class's `=` does.

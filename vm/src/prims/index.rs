@@ -61,7 +61,8 @@ pub enum Primitive {
     IntegerRem = 38,
     /// The nearest Float (may be infinite for huge integers).
     IntegerAsFloat = 39,
-    /// `printString: base` (2..=36), upper-case digits, `-` for negatives: a String.
+    /// `printString: base` (2..=36), upper-case digits, `-` for negatives: a
+    /// String. Sent without an argument (`printString`), base 10.
     IntegerPrintStringBase = 40,
     IntegerGcd = 41,
     /// A SmallInteger hash of a LargeInteger, equal for equal values.
@@ -415,6 +416,39 @@ pub enum Primitive {
     /// ones met on the way) are Strings, Symbols or SmallIntegers; fails
     /// for anything else, and the library's loop runs.
     DictionaryScanFor = 314,
+    /// `Dictionary>>at: key ifAbsent: aBlock` when scanFor: would run in
+    /// the VM (see DictionaryScanFor) and the key is there: its value.
+    /// Fails when it is absent, and the library's code evaluates aBlock.
+    DictionaryAtIfAbsent = 330,
+    /// `Dictionary>>at: key put: value` when the key is there (as for
+    /// DictionaryAtIfAbsent): the value replaces the old one; answers value.
+    /// Fails when the key is new: the library adds it (and may grow).
+    DictionaryAtPut = 331,
+    /// `Dictionary>>at: key ifPresent: aBlock` (as for DictionaryAtIfAbsent):
+    /// nil when the key is absent, else aBlock (a block of one argument or
+    /// none) runs with the value, as `cull:` would run it. Fails for other
+    /// blocks and keys, and the library's code runs.
+    DictionaryAtIfPresent = 336,
+    // ArrayedCollection and WriteStream (prims::arrayed), for an Array,
+    // String, Symbol, WideString or ByteArray itself; fail otherwise.
+    /// `ArrayedCollection>>copyFrom: start to: stop`: a new collection of
+    /// the receiver's species; empty when stop < start; fails unless
+    /// 1 <= start and stop <= size.
+    ArrayedCopyFromTo = 332,
+    /// `ArrayedCollection>>,` (and String's): text with text (a WideString
+    /// if either is one, else a String), Array with Array, ByteArray with ByteArray.
+    ArrayedConcatenate = 333,
+    /// `WriteStream>>nextPut:` when the collection has room and can hold
+    /// the element (a String only Characters up to 255); answers it.
+    WriteStreamNextPut = 334,
+    /// `WriteStream>>nextPutAll:` when all of it fits in the room left:
+    /// text into a String (String or Symbol) or WideString (any text),
+    /// an Array into an Array, a ByteArray into a ByteArray.
+    WriteStreamNextPutAll = 335,
+    /// `ArrayedCollection class>>new: n` for Array, String, WideString and
+    /// ByteArray themselves: what their `basicNew: n` answers. Fails for
+    /// other classes, whose `basicNew:` may be their own.
+    ArrayedNew = 337,
 }
 
 impl Primitive {
@@ -607,6 +641,14 @@ impl Primitive {
             312 => P::Interrupted,
             313 => P::HeapUsage,
             314 => P::DictionaryScanFor,
+            330 => P::DictionaryAtIfAbsent,
+            331 => P::DictionaryAtPut,
+            336 => P::DictionaryAtIfPresent,
+            337 => P::ArrayedNew,
+            332 => P::ArrayedCopyFromTo,
+            333 => P::ArrayedConcatenate,
+            334 => P::WriteStreamNextPut,
+            335 => P::WriteStreamNextPutAll,
             _ => return None,
         })
     }
@@ -625,6 +667,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 185);
+        assert_eq!(seen, 193);
     }
 }

@@ -17,6 +17,7 @@ use super::number_text;
 use super::{answer, arg, receiver, require, PrimError, PrimResult};
 use crate::heap::Oop;
 use crate::interp::Vm;
+use crate::objects::layout::KnownClass;
 
 /// The largest Integer, in bits, a shift may make; a bigger one fails the
 /// primitive rather than exhaust memory.
@@ -283,15 +284,12 @@ pub fn large_integer(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
         };
         return answer(vm, argc, result);
     }
+    if prim == P::IntegerPrintStringBase {
+        return print_string(vm, rcvr, argc);
+    }
     let value = vm.mem.integer_value(rcvr).ok_or(PrimError::Fail)?;
     let result = match prim {
         P::IntegerAsFloat => vm.mem.new_float(number_text::integer_to_f64(&value))?,
-        P::IntegerPrintStringBase => {
-            require(argc == 1)?;
-            let base = arg(vm, argc, 0).to_small_integer().and_then(|b| u32::try_from(b).ok());
-            let text = base.and_then(|b| number_text::print_integer(&value, b)).ok_or(PrimError::Fail)?;
-            vm.mem.new_string(&text)?
-        }
         P::IntegerHash => Oop::small_integer(integer_hash(&value)),
         P::IntegerHighBit => {
             let bit = high_bit(&value).and_then(|b| i64::try_from(b).ok()).ok_or(PrimError::Fail)?;
@@ -304,6 +302,23 @@ pub fn large_integer(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
         _ => return Err(PrimError::Fail),
     };
     answer(vm, argc, result)
+}
+
+/// `printString: base`, or `printString` (base 10) when sent without an
+/// argument. A SmallInteger in base 10 is written without a BigInt.
+fn print_string(vm: &mut Vm, rcvr: Oop, argc: usize) -> PrimResult {
+    require(argc <= 1)?;
+    let base =
+        if argc == 0 { Some(10) } else { arg(vm, argc, 0).to_small_integer().and_then(|b| u32::try_from(b).ok()) };
+    let text = match (rcvr.to_small_integer(), base) {
+        (Some(n), Some(10)) => n.to_string(),
+        _ => {
+            let value = vm.mem.integer_value(rcvr).ok_or(PrimError::Fail)?;
+            base.and_then(|b| number_text::print_integer(&value, b)).ok_or(PrimError::Fail)?
+        }
+    };
+    let string = vm.mem.new_bytes(KnownClass::String, text.as_bytes())?;
+    answer(vm, argc, string)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! with its answer (or switches context, for the control primitives); on
 //! failure it leaves the stack untouched and the method's code runs.
 
+pub mod arrayed;
 pub mod character;
 pub mod collection;
 pub mod control;
@@ -264,7 +265,14 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::ContextContinue
         | P::Interrupted => process::process(vm, prim, argc),
         P::HeapUsage => system::system(vm, prim, argc),
-        P::DictionaryScanFor => collection::collection(vm, prim, argc),
+        P::DictionaryScanFor | P::DictionaryAtIfAbsent | P::DictionaryAtPut | P::DictionaryAtIfPresent => {
+            collection::collection(vm, prim, argc)
+        }
+        P::ArrayedCopyFromTo
+        | P::ArrayedConcatenate
+        | P::WriteStreamNextPut
+        | P::WriteStreamNextPutAll
+        | P::ArrayedNew => arrayed::arrayed(vm, prim, argc),
         P::SaveDelta => system::save_primitive(vm, argc, crate::run::ImageKind::Delta),
         P::CharacterIsLetter
         | P::CharacterIsDigit
