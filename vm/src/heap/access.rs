@@ -237,12 +237,22 @@ impl Heap {
     }
 
     /// Stores `value` at word index `index` *without* the write barrier:
-    /// only for a slot of a young object (see [`Heap::is_young`]); an old
-    /// object's slots are written with [`Heap::store`].
+    /// only into a slot of a young object or of an old one already in the
+    /// remembered set (see [`Heap::remember_if_old`]), whose slots the
+    /// scavenger scans whatever they hold.
     #[inline(always)]
-    pub fn set_word_of_young(&mut self, index: usize, value: Oop) {
-        debug_assert!(index * 8 >= self.nursery_start, "unbarriered store into old space at word {index}");
+    pub fn set_word_unbarriered(&mut self, index: usize, value: Oop) {
         self.region.words_mut()[index] = value.bits();
+    }
+
+    /// Puts an old object in the remembered set (once), so that stores into
+    /// it may skip the barrier until the next collection, which may drop it
+    /// from the set again. The interpreter does this for the active context.
+    #[inline]
+    pub fn remember_if_old(&mut self, oop: Oop) {
+        if oop.offset() < self.nursery_start {
+            self.remember(oop.offset());
+        }
     }
 }
 

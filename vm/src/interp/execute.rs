@@ -6,7 +6,7 @@ use super::frame::frame_base;
 use super::returns::Returned;
 use super::{Halt, Vm};
 use crate::heap::{Format, Oop};
-use crate::objects::layout::{association, closure, code, context, special, KnownClass};
+use crate::objects::layout::{association, closure, code, special, KnownClass};
 use crate::VmError;
 
 /// The opcode bytes, for matching on the byte itself.
@@ -65,8 +65,10 @@ impl Vm {
     /// temp and `sp` that of its first free stack slot. Before anything that
     /// reads the registers from the Vm (a send, a return, a safe point) they
     /// are stored there (`save!`), and afterwards loaded back (`load!`),
-    /// as the active context may have changed or moved. Stores into a young
-    /// active context skip the write barrier.
+    /// as the active context may have changed or moved. `load!` also puts
+    /// an old active context in the remembered set (a collection, which
+    /// happens only inside such calls, may have taken it out), so that
+    /// stores into the frame never need the write barrier.
     ///
     /// # GC
     /// Collects at safe points.
@@ -74,13 +76,13 @@ impl Vm {
         let mut ip: usize;
         let mut fp: usize;
         let mut sp: usize;
-        let mut young: bool;
         macro_rules! load {
             () => {{
                 ip = self.code_base + self.ip;
                 fp = frame_base(self.ctx);
                 sp = fp + self.sp;
-                young = self.mem.heap.is_young(self.ctx);
+                let ctx = self.ctx;
+                self.mem.heap.remember_if_old(ctx);
             }};
         }
         macro_rules! save {
@@ -99,12 +101,7 @@ impl Vm {
         macro_rules! set_frame_word {
             ($index:expr, $value:expr) => {{
                 let (index, value): (usize, Oop) = ($index, $value);
-                if young {
-                    self.mem.heap.set_word_of_young(index, value);
-                } else {
-                    let ctx = self.ctx;
-                    self.mem.heap.store(ctx, index - fp + context::FIRST_TEMP, value);
-                }
+                self.mem.heap.set_word_unbarriered(index, value);
             }};
         }
         macro_rules! push {
