@@ -6,6 +6,7 @@ use super::frame::frame_base;
 use super::{Halt, Vm};
 use crate::heap::{Format, Oop};
 use crate::objects::layout::{closure, code, context, message, special, KnownClass};
+use crate::prims::index::Primitive;
 use crate::prims::{self, PrimError};
 use crate::VmError;
 
@@ -84,11 +85,15 @@ impl Vm {
         match self.lookup(class_index, selector) {
             Some(method) => {
                 let header = self.code_header(method);
-                if code::primitive(header) == 0 && code::num_args(header) == argc {
-                    self.activate_method(method, header, argc)
-                } else {
-                    self.invoke(method, argc)
+                let primitive = code::primitive(header);
+                if primitive == 0 && code::num_args(header) == argc {
+                    return self.activate_method(method, header, argc);
                 }
+                // value:value: and the like: the block is entered at once.
+                if primitive == Primitive::BlockValue as usize && self.activate_block(argc)? {
+                    return Ok(());
+                }
+                self.invoke(method, argc)
             }
             None => {
                 let cls = self.mem.class_at_index(class_index);
