@@ -488,7 +488,7 @@ impl Vm {
 
     /// `+ - < > <= >= = ~= * /` with a Float and a Float or SmallInteger, as
     /// the Float primitives answer them (division by zero is left to them).
-    #[inline]
+    #[inline(always)]
     fn float_special(&mut self, index: u8, rcvr: Oop, arg: Oop) -> Option<Oop> {
         let x = self.mem.float_value(rcvr).or_else(|| rcvr.to_small_integer().map(|i| i as f64))?;
         let y = self.mem.float_value(arg).or_else(|| arg.to_small_integer().map(|i| i as f64))?;

@@ -7,6 +7,7 @@ use super::{Halt, Vm};
 use crate::heap::{Format, Oop};
 use crate::objects::layout::{closure, code, context, message, special, KnownClass};
 use crate::prims::index::Primitive;
+use smalt_compiler::bytecode::quick;
 use crate::prims::{self, PrimError};
 use crate::VmError;
 
@@ -88,6 +89,10 @@ impl Vm {
                 let primitive = code::primitive(header);
                 if primitive == 0 && code::num_args(header) == argc {
                     return self.activate_method(method, header, argc);
+                }
+                // Getters, setters, ^self ... answer at once.
+                if primitive >= usize::from(quick::FIRST) && prims::quick::run(self, primitive, argc).is_ok() {
+                    return Ok(());
                 }
                 // value:value: and the like: the block is entered at once.
                 if primitive == Primitive::BlockValue as usize && self.activate_block(argc)? {
