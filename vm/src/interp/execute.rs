@@ -581,7 +581,7 @@ fn small_integer_special(index: u8, a: i64, b: i64) -> Option<Oop> {
 }
 
 /// `a // b`, rounded toward negative infinity (b is not 0).
-#[inline]
+#[inline(always)]
 fn floor_div(a: i64, b: i64) -> i64 {
     let q = a / b;
     if a % b != 0 && ((a < 0) != (b < 0)) {
