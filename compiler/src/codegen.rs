@@ -727,8 +727,6 @@ impl<'x> Generator<'x> {
             }
             (step, _) => step,
         };
-        let top = f.em.new_label();
-        let body_start = f.em.new_label();
         let push_limit = |f: &mut Frame| -> Gen {
             match &limit {
                 Limit::Temp(t) => f.em.emit(I::PushTemp(*t)),
@@ -736,57 +734,51 @@ impl<'x> Generator<'x> {
             }
             Ok(())
         };
-        // With the direction known, the test is at the bottom (one jump per
-        // time round); a step known only at run time tests at the top.
-        let bottom_test = descending.map(|descending| (f.em.new_label(), descending));
-        match (bottom_test, &step) {
-            (Some((test, _)), _) => f.em.enter_loop_at_test(test, body_start),
+        // The loop for one direction, its test at the bottom (one jump per
+        // time round): jump to the test; the body and the increment; the
+        // test jumps back while the counter has not passed the limit.
+        let emit_loop = |f: &mut Frame, descending: bool| -> Gen {
+            let body_start = f.em.new_label();
+            let test = f.em.new_label();
+            f.em.enter_loop_at_test(test, body_start);
+            self.init_scope(f, body_scope, b.span)?;
+            if self.an.vars[var].captured {
+                f.em.emit(I::PushTemp(counter));
+                let loc = self.var_loc(f, var, param.span)?;
+                Self::store_loc(f, loc, true, param.span)?;
+            }
+            self.statements(f, body_scope, b.body, Ctx::Effect)?;
+            self.at(f, m.span);
+            f.em.emit(I::PushTemp(counter));
+            match &step {
+                Step::Constant(literal) => self.push_literal(f, literal.clone(), m.span)?,
+                Step::Temp(t) => f.em.emit(I::PushTemp(*t)),
+            }
+            self.special(f, "+");
+            f.em.emit(I::PopIntoTemp(counter));
+            f.em.bind(test);
+            f.em.emit(I::PushTemp(counter));
+            push_limit(f)?;
+            self.special(f, if descending { ">=" } else { "<=" });
+            f.em.jump(JumpKind::IfTrue, body_start);
+            Ok(())
+        };
+        match (descending, &step) {
+            (Some(descending), _) => emit_loop(f, descending)?,
             (None, Step::Temp(t)) => {
-                f.em.bind(top);
-                // step > 0 ifTrue: [i <= limit] ifFalse: [i >= limit]
+                // The step's sign, known only now, picks one of two copies
+                // of the loop: the test in the loop stays one comparison.
                 let down = f.em.new_label();
                 f.em.emit(I::PushTemp(*t));
                 f.em.emit(I::PushSmallInteger(0));
                 self.special(f, ">");
                 f.em.jump(JumpKind::IfFalse, down);
-                f.em.emit(I::PushTemp(counter));
-                push_limit(f)?;
-                self.special(f, "<=");
-                f.em.jump(JumpKind::IfFalse, end);
-                f.em.jump(JumpKind::Always, body_start);
+                emit_loop(f, false)?;
+                f.em.jump(JumpKind::Always, end);
                 f.em.bind(down);
-                f.em.emit(I::PushTemp(counter));
-                push_limit(f)?;
-                self.special(f, ">=");
-                f.em.jump(JumpKind::IfFalse, end);
-                f.em.bind(body_start);
+                emit_loop(f, true)?;
             }
             (None, Step::Constant(_)) => return Err(internal(m.span)),
-        }
-        self.init_scope(f, body_scope, b.span)?;
-        if self.an.vars[var].captured {
-            f.em.emit(I::PushTemp(counter));
-            let loc = self.var_loc(f, var, param.span)?;
-            Self::store_loc(f, loc, true, param.span)?;
-        }
-        self.statements(f, body_scope, b.body, Ctx::Effect)?;
-        self.at(f, m.span);
-        f.em.emit(I::PushTemp(counter));
-        match step {
-            Step::Constant(literal) => self.push_literal(f, literal, m.span)?,
-            Step::Temp(t) => f.em.emit(I::PushTemp(t)),
-        }
-        self.special(f, "+");
-        f.em.emit(I::PopIntoTemp(counter));
-        match bottom_test {
-            Some((test, descending)) => {
-                f.em.bind(test);
-                f.em.emit(I::PushTemp(counter));
-                push_limit(f)?;
-                self.special(f, if descending { ">=" } else { "<=" });
-                f.em.jump(JumpKind::IfTrue, body_start);
-            }
-            None => f.em.jump(JumpKind::Always, top),
         }
         f.em.bind(end);
         if ctx == Ctx::Effect {

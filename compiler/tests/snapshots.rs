@@ -17,6 +17,7 @@ const CASES: &[(&str, &str)] = &[
     ("while_loop", "countTo: n\n    | i |\n    i := 0.\n    [i < n] whileTrue: [i := i + 1].\n    ^i"),
     ("to_do", "sum: n\n    | s |\n    s := 0.\n    1 to: n do: [:i | s := s + i].\n    ^s"),
     ("to_by_do_captured", "blocks\n    | bs |\n    bs := OrderedCollection new.\n    10 to: 1 by: -2 do: [:i | bs add: [i]].\n    ^bs"),
+    ("to_by_do_runtime_step", "sumBy: step\n    | sum |\n    sum := 0.\n    1 to: 10 by: step do: [:i | sum := sum + i].\n    ^sum"),
     ("times_repeat", "ring: n\n    n timesRepeat: [self bell]"),
     ("if_nil", "valueOr: default\n    ^value ifNil: [default] ifNotNil: [:v | v printString]"),
     ("copied_closure", "adder: n\n    ^[:x | x + n]"),

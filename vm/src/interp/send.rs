@@ -7,9 +7,9 @@ use super::{Halt, Vm};
 use crate::heap::{Format, Oop};
 use crate::objects::layout::{closure, code, context, message, special, KnownClass};
 use crate::prims::index::Primitive;
-use smalt_compiler::bytecode::quick;
 use crate::prims::{self, PrimError};
 use crate::VmError;
+use smalt_compiler::bytecode::quick;
 
 const CACHE_SIZE: usize = 4096;
 
