@@ -241,6 +241,13 @@ impl Vm {
                                 call!(self.send_special(index)?);
                             }
                         }
+                        special_index::SIZE => match self.indexed_size(top!()) {
+                            Some(size) => {
+                                sp -= 1;
+                                push!(size);
+                            }
+                            None => call!(self.send_special(index)?),
+                        },
                         _ => call!(self.send_special(index)?),
                     }
                 }
@@ -461,10 +468,7 @@ impl Vm {
                     _ => None,
                 }
             }
-            0 if index == special_index::SIZE => {
-                let rcvr = self.stack_value(0);
-                self.is_plain_array(rcvr).then(|| Oop::small_integer(self.mem.heap.num_slots(rcvr) as i64))
-            }
+            0 if index == special_index::SIZE => self.indexed_size(self.stack_value(0)),
             0 if index == special_index::VALUE => {
                 if self.activate_block(0)? {
                     return Ok(());
@@ -517,9 +521,44 @@ impl Vm {
 
     #[inline]
     fn array_at(&self, rcvr: Oop, index: Oop) -> Option<Oop> {
-        let i = index.to_small_integer()?;
-        (self.is_plain_array(rcvr) && i >= 1 && i as usize <= self.mem.heap.num_slots(rcvr))
-            .then(|| self.mem.heap.fetch(rcvr, i as usize - 1))
+        let i = usize::try_from(index.to_small_integer()?).ok()?.checked_sub(1)?;
+        if !rcvr.is_object() {
+            return None;
+        }
+        let class_index = self.mem.heap.class_index_of(rcvr);
+        if class_index == KnownClass::Array.index() {
+            (i < self.mem.heap.num_slots(rcvr)).then(|| self.mem.heap.fetch(rcvr, i))
+        } else if self.is_byte_string(rcvr, class_index) {
+            // A byte string's element is the Character of that code point.
+            self.mem.heap.bytes(rcvr).get(i).map(|&b| Oop::character(u32::from(b)))
+        } else {
+            None
+        }
+    }
+
+    /// Whether `rcvr`, of the class with this index, is a String or Symbol
+    /// itself holding one byte per character.
+    #[inline]
+    fn is_byte_string(&self, rcvr: Oop, class_index: u32) -> bool {
+        (class_index == KnownClass::String.index() || class_index == KnownClass::Symbol.index())
+            && matches!(self.mem.heap.format_of(rcvr), Format::Bytes { .. })
+    }
+
+    /// `size` of an Array, or a String or Symbol of bytes, itself.
+    #[inline]
+    fn indexed_size(&self, rcvr: Oop) -> Option<Oop> {
+        if !rcvr.is_object() {
+            return None;
+        }
+        let class_index = self.mem.heap.class_index_of(rcvr);
+        let size = if class_index == KnownClass::Array.index() {
+            self.mem.heap.num_slots(rcvr)
+        } else if self.is_byte_string(rcvr, class_index) {
+            self.mem.heap.byte_len(rcvr)
+        } else {
+            return None;
+        };
+        Some(Oop::small_integer(size as i64))
     }
 
     #[inline]
