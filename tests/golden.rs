@@ -70,13 +70,13 @@ fn run_suite(stress: bool) {
             scope.spawn(|| {
                 while let Some(program) = programs.get(next.fetch_add(1, Ordering::Relaxed)) {
                     if let Some(failure) = check_program(root, program, stress) {
-                        failures.lock().unwrap().push(failure);
+                        failures.lock().expect("no test thread panicked holding the list").push(failure);
                     }
                 }
             });
         }
     });
-    let mut failures = failures.into_inner().unwrap();
+    let mut failures = failures.into_inner().expect("no test thread panicked holding the list");
     failures.sort();
     assert!(
         failures.is_empty(),

@@ -44,7 +44,7 @@ fn world_image(dir: &Path, name: &str) -> PathBuf {
 
 #[test]
 fn an_image_saved_mid_program_resumes_it_with_new_arguments_and_exit_status() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     write(
         dir.path(),
         "app.st",
@@ -75,7 +75,7 @@ fn an_image_saved_mid_program_resumes_it_with_new_arguments_and_exit_status() {
 
 #[test]
 fn an_image_saved_mid_program_runs_the_rest_of_its_file() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     write(
         dir.path(),
         "app.st",
@@ -93,7 +93,7 @@ fn an_image_saved_mid_program_runs_the_rest_of_its_file() {
 
 #[test]
 fn an_image_saved_at_top_level_runs_what_the_new_command_line_asks() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     write(dir.path(), "lib.st", "Object subclass: Counter [ | n | next [ ^n := (n ifNil: [0]) + 1 ] ]\nSmalltalk at: #Shared put: Counter new.\nShared next.\n");
     let o = run_in(dir.path(), &["lib.st", "--save", "lib.image"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -104,16 +104,21 @@ fn an_image_saved_at_top_level_runs_what_the_new_command_line_asks() {
     let f = run_in(dir.path(), &["-i", "lib.image", "use.st", "x"]);
     assert_eq!(stdout(&f), "2\n#('x')\n");
     // With no file and stdin not a terminal, the program comes from stdin.
-    let mut child =
-        smalt().current_dir(dir.path()).arg("lib.image").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(b"Shared next printNl.\n").unwrap();
-    let piped = child.wait_with_output().unwrap();
+    let mut child = smalt()
+        .current_dir(dir.path())
+        .arg("lib.image")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("smalt starts");
+    child.stdin.take().expect("stdin is piped").write_all(b"Shared next printNl.\n").expect("stdin is written");
+    let piped = child.wait_with_output().expect("smalt finishes");
     assert_eq!(stdout(&piped), "2\n");
 }
 
 #[test]
 fn start_up_and_shut_down_lists_are_told_in_order() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     write(
         dir.path(),
         "app.st",
@@ -141,7 +146,7 @@ fn start_up_and_shut_down_lists_are_told_in_order() {
 
 #[test]
 fn the_session_id_changes_with_every_boot() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     write(
         dir.path(),
         "app.st",
@@ -157,7 +162,7 @@ fn the_session_id_changes_with_every_boot() {
 
 #[test]
 fn identity_classes_symbols_and_hashes_survive_a_save() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     write(
         dir.path(),
         "app.st",
@@ -226,7 +231,7 @@ fn immediate_and_boxed_floats_survive_a_save() {
 /// what it prints when it runs without interruption.
 #[test]
 fn a_program_saved_at_any_point_prints_what_it_prints_uninterrupted() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     let program = |save_at: i64| {
         format!(
             "| fib acc oc |\n\
@@ -262,11 +267,12 @@ fn a_program_saved_at_any_point_prints_what_it_prints_uninterrupted() {
 /// header checksum that covers it.
 #[test]
 fn save_boot_save_gives_the_same_bytes_but_for_the_timestamp() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     let a = world_image(dir.path(), "a.image");
     let o = run_in(dir.path(), &["-i", "a.image", "-e", "nil", "--save", "b.image"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let (a, b) = (fs::read(a).unwrap(), fs::read(dir.path().join("b.image")).unwrap());
+    let (a, b) =
+        (fs::read(a).expect("the file is read"), fs::read(dir.path().join("b.image")).expect("the file is read"));
     assert_eq!(a.len(), b.len());
     let differing: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
     assert!(
@@ -278,7 +284,7 @@ fn save_boot_save_gives_the_same_bytes_but_for_the_timestamp() {
 
 #[test]
 fn saving_over_the_image_the_process_was_booted_from_works() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     world_image(dir.path(), "w.image");
     let o = run_in(dir.path(), &["-i", "w.image", "-e", "Smalltalk at: #Mark put: 7", "--save", "w.image"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -293,10 +299,10 @@ fn saving_over_the_image_the_process_was_booted_from_works() {
 
 #[test]
 fn a_failed_save_names_the_path_and_the_reason_and_the_program_goes_on() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     let old = world_image(dir.path(), "old.image");
-    let before = fs::read(&old).unwrap();
-    fs::create_dir(dir.path().join("a-directory")).unwrap();
+    let before = fs::read(&old).expect("the file is read");
+    fs::create_dir(dir.path().join("a-directory")).expect("the directory is made");
     write(dir.path(), "plain-file", "not a directory\n");
     write(
         dir.path(),
@@ -314,11 +320,11 @@ fn a_failed_save_names_the_path_and_the_reason_and_the_program_goes_on() {
     assert!(lines[2].contains("plain-file/x.image") && lines[2].contains("Not a directory"), "{out}");
     assert_eq!(lines[3], "still running");
     assert!(o.status.success());
-    assert_eq!(fs::read(&old).unwrap(), before, "the booted image was touched");
+    assert_eq!(fs::read(&old).expect("the file is read"), before, "the booted image was touched");
     assert!(dir.path().join("a-directory").is_dir());
     // No temporary files are left behind.
     let leftovers: Vec<String> = fs::read_dir(dir.path())
-        .unwrap()
+        .expect("the directory is read")
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.contains("saving"))
@@ -335,9 +341,9 @@ fn a_failed_save_names_the_path_and_the_reason_and_the_program_goes_on() {
 /// new one, complete.
 #[test]
 fn kill_dash_nine_during_saves_never_leaves_a_broken_image() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     let base = world_image(dir.path(), "base.image");
-    fs::copy(&base, dir.path().join("w.image")).unwrap();
+    fs::copy(&base, dir.path().join("w.image")).expect("the file is copied");
     write(
         dir.path(),
         "saver.st",
@@ -355,10 +361,10 @@ fn kill_dash_nine_during_saves_never_leaves_a_broken_image() {
             .args(["-i", "base.image", "saver.st"])
             .stdout(Stdio::null())
             .spawn()
-            .unwrap();
+            .expect("smalt starts");
         std::thread::sleep(Duration::from_millis(60 + round * 37 % 200));
-        child.kill().unwrap();
-        child.wait().unwrap();
+        child.kill().expect("smalt is killed");
+        child.wait().expect("smalt is reaped");
         let verify = run_in(dir.path(), &["image", "verify", "w.image"]);
         assert!(verify.status.success(), "round {round}: {}", stderr(&verify));
         // A resumed saver prints its generation and exits; the first image,
@@ -369,7 +375,7 @@ fn kill_dash_nine_during_saves_never_leaves_a_broken_image() {
     }
     // Left-over temporary files of killed savers are cleared by later saves.
     let leftovers = fs::read_dir(dir.path())
-        .unwrap()
+        .expect("the directory is read")
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().contains("saving"))
         .count();
@@ -420,13 +426,13 @@ fn crc32c_of(bytes: &[u8]) -> u32 {
 
 #[test]
 fn every_kind_of_bad_image_gets_one_clear_message() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     let d = dir.path();
-    let good = fs::read(world_image(d, "good.image")).unwrap();
-    let put = |name: &str, bytes: &[u8]| fs::write(d.join(name), bytes).unwrap();
+    let good = fs::read(world_image(d, "good.image")).expect("the file is read");
+    let put = |name: &str, bytes: &[u8]| fs::write(d.join(name), bytes).expect("the file is written");
 
     assert_refused(d, "missing.image", &["No such file"]);
-    fs::create_dir(d.join("dir.image")).unwrap();
+    fs::create_dir(d.join("dir.image")).expect("the directory is made");
     assert_refused(d, "dir.image", &["directory"]);
     put("empty.image", b"");
     assert_refused(d, "empty.image", &["not a Smalt image", "empty"]);
@@ -477,8 +483,8 @@ fn every_kind_of_bad_image_gets_one_clear_message() {
 /// booting catches it in the header.
 #[test]
 fn verify_catches_a_flipped_bit_anywhere() {
-    let dir = TempDir::new().unwrap();
-    let good = fs::read(world_image(dir.path(), "good.image")).unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
+    let good = fs::read(world_image(dir.path(), "good.image")).expect("the file is read");
     let mut x = 0x9E37_79B9_7F4A_7C15u64;
     let mut positions: Vec<usize> = (0..116 * 8).step_by(13).collect();
     for _ in 0..60 {
@@ -491,7 +497,7 @@ fn verify_catches_a_flipped_bit_anywhere() {
     for bit in positions {
         let mut bad = good.clone();
         bad[bit / 8] ^= 1 << (bit % 8);
-        fs::write(dir.path().join("bad.image"), &bad).unwrap();
+        fs::write(dir.path().join("bad.image"), &bad).expect("the file is written");
         let o = run_in(dir.path(), &["image", "verify", "bad.image"]);
         assert_eq!(o.status.code(), Some(1), "bit {bit} (byte {}) went unnoticed: {}", bit / 8, stdout(&o));
         assert!(stderr(&o).contains("bad.image"), "{}", stderr(&o));
@@ -500,7 +506,7 @@ fn verify_catches_a_flipped_bit_anywhere() {
 
 #[test]
 fn image_info_prints_the_header_without_running_anything() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     world_image(dir.path(), "w.image");
     let o = run_in(dir.path(), &["image", "info", "w.image"]);
     assert!(o.status.success());
@@ -514,7 +520,7 @@ fn image_info_prints_the_header_without_running_anything() {
 
 #[test]
 fn build_world_writes_the_built_in_world() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     let o = run_in(dir.path(), &["build-world", "-o", "fresh.image"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(run_in(dir.path(), &["image", "verify", "fresh.image"]).status.success());
@@ -523,7 +529,7 @@ fn build_world_writes_the_built_in_world() {
 
 #[test]
 fn a_bundle_runs_its_image_from_anywhere_with_its_arguments_untouched() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     write(
         dir.path(),
         "app.st",
@@ -534,13 +540,13 @@ fn a_bundle_runs_its_image_from_anywhere_with_its_arguments_untouched() {
     assert!(run_in(dir.path(), &["app.st"]).status.success());
     let o = run_in(dir.path(), &["bundle", "app.image", "-o", "app"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let elsewhere = TempDir::new().unwrap();
+    let elsewhere = TempDir::new().expect("a temporary directory");
     let ran = Command::new(dir.path().join("app"))
         .current_dir(elsewhere.path())
         .args(["--help", "-e", "3 + 4", "two words", ""])
         .stdin(Stdio::null())
         .output()
-        .unwrap();
+        .expect("smalt runs");
     assert_eq!(stdout(&ran), "#('--help' '-e' '3 + 4' 'two words' '')\n", "{}", stderr(&ran));
     assert_eq!(ran.status.code(), Some(5));
 
@@ -552,14 +558,14 @@ fn a_bundle_runs_its_image_from_anywhere_with_its_arguments_untouched() {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"(3 + 4) printNl.\n").unwrap();
-    assert_eq!(stdout(&child.wait_with_output().unwrap()), "7\n");
+        .expect("smalt starts");
+    child.stdin.take().expect("stdin is piped").write_all(b"(3 + 4) printNl.\n").expect("stdin is written");
+    assert_eq!(stdout(&child.wait_with_output().expect("smalt finishes")), "7\n");
 }
 
 #[test]
 fn bundling_refuses_what_is_not_an_image() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     write(dir.path(), "notes.image", "just text\n");
     let o = run_in(dir.path(), &["bundle", "notes.image", "-o", "app"]);
     assert_eq!(o.status.code(), Some(1));
@@ -632,7 +638,7 @@ const COUNTER: &str = "Object subclass: Counter [ | n | next [ ^n := (n ifNil: [
 
 #[test]
 fn a_delta_saved_mid_program_boots_over_its_base_and_resumes() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     let d = dir.path();
     let base = built_world(d, "base.image");
     write(
@@ -674,7 +680,7 @@ fn a_delta_saved_mid_program_boots_over_its_base_and_resumes() {
 
 #[test]
 fn save_delta_on_the_command_line_and_again_from_a_delta() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     let d = dir.path();
     built_world(d, "base.image");
     write(d, "lib.st", COUNTER);
@@ -688,24 +694,24 @@ fn save_delta_on_the_command_line_and_again_from_a_delta() {
     // Saving over the delta the world was booted from is fine too.
     must_run(d, &["-i", "one.image", "more.st", "--save-delta", "one.image"]);
     assert_eq!(must_run(d, &["-i", "one.image", "-e", "Shared next"]), "3\n");
-    fs::remove_file(d.join("one.image")).unwrap();
+    fs::remove_file(d.join("one.image")).expect("the file is removed");
     assert_eq!(must_run(d, &["-i", "two.image", "-e", "Shared next -> Later name"]), "3->#Later\n");
     // A full save from a delta gives an image that needs no base.
     must_run(d, &["-i", "two.image", "-e", "nil", "--save", "full.image"]);
-    fs::remove_file(d.join("base.image")).unwrap();
+    fs::remove_file(d.join("base.image")).expect("the file is removed");
     assert_eq!(must_run(d, &["-i", "full.image", "-e", "Shared next"]), "3\n");
 }
 
 #[test]
 fn a_delta_moves_with_its_base_and_refuses_a_missing_or_different_one() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     let d = dir.path();
     built_world(d, "base.image");
     write(d, "lib.st", COUNTER);
     must_run(d, &["-i", "base.image", "lib.st", "--save-delta", "app.image"]);
-    fs::create_dir(d.join("moved")).unwrap();
-    fs::copy(d.join("base.image"), d.join("moved/base.image")).unwrap();
-    fs::copy(d.join("app.image"), d.join("moved/app.image")).unwrap();
+    fs::create_dir(d.join("moved")).expect("the directory is made");
+    fs::copy(d.join("base.image"), d.join("moved/base.image")).expect("the file is copied");
+    fs::copy(d.join("app.image"), d.join("moved/app.image")).expect("the file is copied");
     assert_eq!(must_run(d, &["-i", "moved/app.image", "-e", "Shared next"]), "2\n");
 
     let refused = |args: &[&str], words: &[&str]| {
@@ -718,7 +724,7 @@ fn a_delta_moves_with_its_base_and_refuses_a_missing_or_different_one() {
             assert!(err.contains(w), "{args:?}: expected {w:?} in: {err}");
         }
     };
-    fs::remove_file(d.join("moved/base.image")).unwrap();
+    fs::remove_file(d.join("moved/base.image")).expect("the file is removed");
     for args in
         [&["moved/app.image"][..], &["-i", "moved/app.image", "-e", "3"], &["image", "verify", "moved/app.image"]]
     {
@@ -731,17 +737,17 @@ fn a_delta_moves_with_its_base_and_refuses_a_missing_or_different_one() {
         refused(args, &["moved/app.image", "moved/base.image", "not the base it was saved over"]);
     }
     // A base elsewhere is named by its absolute path.
-    fs::create_dir(d.join("elsewhere")).unwrap();
+    fs::create_dir(d.join("elsewhere")).expect("the directory is made");
     must_run(d, &["-i", "base.image", "-e", "nil", "--save-delta", "elsewhere/far.image"]);
     let info = must_run(d, &["image", "info", "elsewhere/far.image"]);
-    let absolute = fs::canonicalize(d.join("base.image")).unwrap();
+    let absolute = fs::canonicalize(d.join("base.image")).expect("the path exists");
     assert!(info.contains(&format!("base image:       {}", absolute.display())), "{info}");
     assert_eq!(must_run(&d.join("elsewhere"), &["-i", "far.image", "-e", "3 + 4"]), "7\n");
 }
 
 #[test]
 fn a_delta_needs_a_base_image_file() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     let d = dir.path();
     let o = run_delta(d, &["-e", "nil", "--save-delta", "x.image"]);
     assert_eq!(o.status.code(), Some(1));
@@ -761,14 +767,14 @@ fn a_delta_needs_a_base_image_file() {
 
 #[test]
 fn a_damaged_delta_is_refused_and_verify_catches_any_flipped_bit() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     let d = dir.path();
     built_world(d, "base.image");
     write(d, "lib.st", COUNTER);
     must_run(d, &["-i", "base.image", "lib.st", "--save-delta", "good.image"]);
-    let good = fs::read(d.join("good.image")).unwrap();
+    let good = fs::read(d.join("good.image")).expect("the file is read");
     for cut in [60, 116, 200, 4096, 16384, 16385, good.len() - 4096, good.len() - 1] {
-        fs::write(d.join("cut.image"), &good[..cut]).unwrap();
+        fs::write(d.join("cut.image"), &good[..cut]).expect("the file is written");
         for args in [&["cut.image"][..], &["image", "verify", "cut.image"], &["image", "info", "cut.image"]] {
             let o = run_delta(d, args);
             assert_eq!(o.status.code(), Some(1), "cut at {cut}, {args:?}: {}", stdout(&o));
@@ -788,7 +794,7 @@ fn a_damaged_delta_is_refused_and_verify_catches_any_flipped_bit() {
     for bit in positions {
         let mut bad = good.clone();
         bad[bit / 8] ^= 1 << (bit % 8);
-        fs::write(d.join("bad.image"), &bad).unwrap();
+        fs::write(d.join("bad.image"), &bad).expect("the file is written");
         let o = run_delta(d, &["image", "verify", "bad.image"]);
         assert_eq!(o.status.code(), Some(1), "bit {bit} (byte {}) went unnoticed: {}", bit / 8, stdout(&o));
         assert!(stderr(&o).contains("bad.image"), "{}", stderr(&o));
@@ -800,7 +806,7 @@ fn a_damaged_delta_is_refused_and_verify_catches_any_flipped_bit() {
 /// leave the base's objects where they are).
 #[test]
 fn a_small_change_over_a_100_mb_base_is_a_small_delta() {
-    let dir = TempDir::new().unwrap();
+    let dir = TempDir::new().expect("a temporary directory");
     let d = dir.path();
     must_run(
         d,

@@ -71,7 +71,7 @@ fn the_report_names_each_failure_error_and_skip_then_sums_up() {
     let file = PathBuf::from("tests/test_command/report.st");
     let expected = fs::read_to_string(root().join("tests/test_command/report.out")).expect("report.out exists");
     for stress in [false, true] {
-        let out = smalt_test(&[file.clone()], stress);
+        let out = smalt_test(std::slice::from_ref(&file), stress);
         assert_eq!(text(&out.stdout), expected, "stdout of smalt test {} (gc stress: {stress})", file.display());
         assert_eq!(text(&out.stderr), "", "stderr of smalt test {}", file.display());
         assert_eq!(out.status.code(), Some(1), "a failed test makes the exit status 1");
