@@ -327,7 +327,8 @@ impl Vm {
                 }
                 op::PUSH_NEW_ARRAY => {
                     let n = ext | byte!() as usize;
-                    let array = self.mem.new_array(n)?;
+                    // Stored registers, should the allocation fail.
+                    let array = call!(self.mem.new_array(n))?;
                     for i in 0..n {
                         let v = self.mem.heap.word(sp - n + i);
                         self.mem.heap.store(array, i, v);
@@ -337,7 +338,8 @@ impl Vm {
                 }
                 op::PUSH_NEW_TEMP_VECTOR => {
                     let n = ext | byte!() as usize;
-                    push!(self.mem.new_array(n)?);
+                    let vector = call!(self.mem.new_array(n))?;
+                    push!(vector);
                 }
                 op::PUSH_CLOSURE => {
                     let lit = ext | byte!() as usize;

@@ -112,8 +112,10 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
                     && rcvr != vm.mem.true_object()
                     && rcvr != vm.mem.false_object()
                     // Whatever refers to a Context (its callee's sender
-                    // slot) must keep referring to a Context.
-                    && !vm.mem.is_instance_of(rcvr, KnownClass::Context),
+                    // slot) must keep referring to a Context, and a context
+                    // running a method to that method: returns trust both.
+                    && !vm.mem.is_instance_of(rcvr, KnownClass::Context)
+                    && !vm.mem.heap.format_of(rcvr).is_code(),
             )?;
             vm.mem.pending_forwards.push((rcvr, other));
             vm.apply_pending_forwards();
