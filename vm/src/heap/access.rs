@@ -279,6 +279,41 @@ mod tests {
     }
 
     #[test]
+    fn filling_in_a_new_object_takes_the_barrier_only_when_it_is_old() {
+        let mut heap = small_heap();
+        let young = heap.allocate(5, Format::Fixed, 3).expect("room");
+        let old = heap.allocate_old(5, Format::Fixed, 3).expect("room");
+        let target = heap.allocate(5, Format::Fixed, 1).expect("room");
+        heap.init_first_slots(young, &[target, Oop::small_integer(1)]);
+        heap.init_slot(young, 2, target);
+        assert_eq!(
+            (heap.fetch(young, 0), heap.fetch(young, 1), heap.fetch(young, 2)),
+            (target, Oop::small_integer(1), target)
+        );
+        assert!(heap.remembered.is_empty());
+        heap.init_first_slots(old, &[Oop::small_integer(2), target]);
+        assert!(heap.header(old).is_remembered());
+        assert_eq!(heap.fetch(old, 1), target);
+        check(&heap, &mut vec![young, old]);
+    }
+
+    #[test]
+    fn an_old_object_remembered_ahead_may_be_written_without_the_barrier() {
+        let mut heap = small_heap();
+        let old = heap.allocate_old(5, Format::Indexable, 2).expect("room");
+        let young = heap.allocate(5, Format::Fixed, 1).expect("room");
+        heap.remember_if_old(young);
+        assert!(heap.remembered.is_empty(), "a young object is never remembered");
+        heap.remember_if_old(old);
+        heap.remember_if_old(old);
+        assert_eq!(heap.remembered, vec![old], "remembered once");
+        heap.set_word_unbarriered((old.offset() >> 3) + 1 + 1, young);
+        assert_eq!(heap.word((old.offset() >> 3) + 2), young);
+        // The scavenger finds the young object through the remembered set.
+        check(&heap, &mut vec![old]);
+    }
+
+    #[test]
     fn words_mut_on_an_old_pointer_object_remembers_it() {
         let mut heap = small_heap();
         let old = heap.allocate_old(5, Format::Indexable, 2).expect("room");

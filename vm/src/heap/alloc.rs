@@ -142,6 +142,32 @@ mod tests {
     use super::super::*;
 
     #[test]
+    fn small_pointer_objects_are_bumped_in_eden_filled_with_nil() {
+        let mut heap = small_heap();
+        let a = heap.allocate_small_pointers(5, Format::FixedIndexable, 9).expect("room");
+        let b = heap.allocate_small_pointers(5, Format::FixedIndexable, 9).expect("room");
+        assert!(heap.is_young(a) && heap.is_young(b));
+        assert_eq!(b.offset() - a.offset(), 8 * 10, "one header word and nine slots apart");
+        assert_eq!((heap.num_slots(a), heap.format_of(a), heap.class_index_of(a)), (9, Format::FixedIndexable, 5));
+        assert!((0..9).all(|i| heap.fetch(a, i) == NIL));
+        assert_ne!(heap.identity_hash(a), heap.identity_hash(b));
+    }
+
+    #[test]
+    fn small_pointer_objects_outside_the_fast_path_go_the_general_way() {
+        let mut heap = small_heap();
+        let big = heap.allocate_small_pointers(5, Format::Indexable, 300).expect("room");
+        assert_eq!(heap.num_slots(big), 300, "an overflow word");
+        let empty = heap.allocate_small_pointers(5, Format::Fixed, 0).expect("room");
+        assert_eq!(heap.num_slots(empty), 0);
+        // Fill eden: the general path takes the reserve and asks for a collection.
+        while !heap.needs_collection() {
+            heap.allocate_small_pointers(5, Format::Fixed, 200).expect("room");
+        }
+        assert!(heap.allocate_small_pointers(5, Format::Fixed, 4).is_some());
+    }
+
+    #[test]
     fn nil_false_and_true_land_at_their_fixed_offsets() {
         let heap = small_heap();
         assert_eq!(heap.num_slots(NIL), 0);

@@ -286,4 +286,18 @@ mod tests {
         assert_eq!(h2.num_slots_field(), OVERFLOW_SLOTS);
         assert!(!h2.with_remembered(false).is_remembered());
     }
+
+    #[test]
+    fn the_edited_bit_is_kept_by_every_other_change() {
+        let h = Header::new(7, Format::FixedIndexable, 99, 12);
+        assert!(!h.is_edited());
+        let e = h.with_edited();
+        assert!(e.is_edited());
+        let changed = e.with_remembered(true).with_immutable(true).with_class_index(3).with_identity_hash(5);
+        assert!(changed.is_edited());
+        assert_eq!((changed.class_index(), changed.num_slots_field()), (3, 12));
+        assert_eq!(e.format(), Some(Format::FixedIndexable));
+        assert_eq!(Header::new(7, Format::Code { unused: 3 }, 1, 2).code_padding(), Some(3));
+        assert_eq!(h.code_padding(), None);
+    }
 }
