@@ -312,6 +312,7 @@ impl Vm {
                     let n = ext | byte!() as usize;
                     let value = if byte == op::POP_INTO_INST_VAR { pop!() } else { top!() };
                     let r = self.receiver;
+                    self.note_slot_write(r, n);
                     self.mem.heap.store(r, n, value);
                 }
                 op::PUSH_REMOTE_TEMP => {

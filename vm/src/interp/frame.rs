@@ -5,7 +5,7 @@
 
 use super::Vm;
 use crate::heap::Oop;
-use crate::objects::layout::{closure, code, context};
+use crate::objects::layout::{closure, code, context, KnownClass};
 
 impl Vm {
     #[inline]
@@ -97,6 +97,21 @@ impl Vm {
         true
     }
 
+    /// Called before Smalltalk code writes slot `index` of `oop` (by
+    /// `instVarAt:put:`, an assignment in a method of the object's class,
+    /// a quick setter): when that is a fixed slot of a Context (its sender,
+    /// pc, stack pointer, method ...), the Context is marked edited, and
+    /// returns into it check it in full (see [`Vm::load_sender`]).
+    #[inline(always)]
+    pub(crate) fn note_slot_write(&mut self, oop: Oop, index: usize) {
+        if index < context::FIRST_TEMP && self.mem.is_instance_of(oop, KnownClass::Context) {
+            let header = self.mem.heap.header(oop);
+            if !header.is_edited() {
+                self.mem.heap.set_header(oop, header.with_edited());
+            }
+        }
+    }
+
     /// The header word of compiled code.
     #[inline]
     pub(crate) fn code_header(&self, method: Oop) -> i64 {
@@ -150,7 +165,7 @@ impl Vm {
     #[inline]
     fn resumable_frame(&self, ctx: Oop) -> Option<ResumableFrame> {
         let heap = &self.mem.heap;
-        if !ctx.is_object() || heap.header(ctx).class_index() != crate::objects::layout::KnownClass::Context.index() {
+        if !ctx.is_object() || heap.header(ctx).class_index() != KnownClass::Context.index() {
             return None;
         }
         let method = heap.fetch(ctx, context::METHOD);

@@ -10,7 +10,7 @@ use super::index::Primitive as P;
 use super::{answer, arg, receiver, require, PrimError, PrimResult};
 use crate::heap::{Format, Oop};
 use crate::interp::Vm;
-use crate::objects::layout::{context, KnownClass};
+use crate::objects::layout::KnownClass;
 use crate::objects::memory::InstanceSpec;
 
 /// The largest object `basicNew:` will try to make, in slots: beyond it the
@@ -70,11 +70,7 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let value = arg(vm, argc, 1);
             require(rcvr.is_object() && vm.mem.heap.format_of(rcvr).is_pointers())?;
             require(index < vm.mem.heap.num_slots(rcvr))?;
-            if index < context::FIRST_TEMP && vm.mem.is_instance_of(rcvr, KnownClass::Context) {
-                // The interpreter trusts the registers of Contexts only it wrote.
-                let header = vm.mem.heap.header(rcvr);
-                vm.mem.heap.set_header(rcvr, header.with_edited());
-            }
+            vm.note_slot_write(rcvr, index);
             vm.mem.heap.store(rcvr, index, value);
             answer(vm, argc, value)
         }

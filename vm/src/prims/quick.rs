@@ -27,6 +27,7 @@ pub fn run(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
             let index = usize::from(n - quick::SET_INST_VAR);
             require(has_slot(vm, rcvr, index))?;
             let value = arg(vm, argc, 0);
+            vm.note_slot_write(rcvr, index);
             vm.mem.heap.store(rcvr, index, value);
             rcvr
         }
