@@ -150,8 +150,13 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
                 Format::from_code(spec.format_code).is_some_and(|f| f.is_pointers() == format.is_pointers());
             require(same_kind && vm.mem.heap.num_slots(rcvr) >= spec.fixed)?;
             let index = vm.mem.index_of_class(cls);
-            let header = vm.mem.heap.header(rcvr).with_class_index(index);
-            vm.mem.heap.set_header(rcvr, header);
+            let mut header = vm.mem.heap.header(rcvr);
+            let context = KnownClass::Context.index();
+            if header.class_index() == context || index == context {
+                // Not a Context the VM made: returns into it are checked.
+                header = header.with_edited();
+            }
+            vm.mem.heap.set_header(rcvr, header.with_class_index(index));
             answer(vm, argc, rcvr)
         }
         _ => Err(PrimError::Fail),
