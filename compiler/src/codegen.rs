@@ -59,7 +59,15 @@ struct Frame {
     vectors: HashMap<ScopeId, u16>,
     captures: HashMap<Capture, u16>,
     num_temps: u32,
+    /// How many `to:by:do:` loops with a run-time step, each compiled as
+    /// two copies of its body, enclose the code being generated.
+    doubled_loops: u32,
 }
+
+/// The most nested run-time-step loops compiled as two copies each (their
+/// innermost body 2^n times); deeper ones test the step's sign every time
+/// round instead.
+const MAX_DOUBLED_LOOPS: u32 = 3;
 
 impl Frame {
     fn new(scope: ScopeId, line: u32) -> Frame {
@@ -70,6 +78,7 @@ impl Frame {
             vectors: HashMap::new(),
             captures: HashMap::new(),
             num_temps: 0,
+            doubled_loops: 0,
         }
     }
 
@@ -734,10 +743,11 @@ impl<'x> Generator<'x> {
             }
             Ok(())
         };
-        // The loop for one direction, its test at the bottom (one jump per
-        // time round): jump to the test; the body and the increment; the
-        // test jumps back while the counter has not passed the limit.
-        let emit_loop = |f: &mut Frame, descending: bool| -> Gen {
+        // The loop, its test at the bottom (one jump per time round): jump
+        // to the test; the body and the increment; the test jumps back
+        // while the counter has not passed the limit, in the direction
+        // given or, for `None`, the step's sign says.
+        let emit_loop = |f: &mut Frame, descending: Option<bool>| -> Gen {
             let body_start = f.em.new_label();
             let test = f.em.new_label();
             f.em.enter_loop_at_test(test, body_start);
@@ -757,14 +767,36 @@ impl<'x> Generator<'x> {
             self.special(f, "+");
             f.em.emit(I::PopIntoTemp(counter));
             f.em.bind(test);
-            f.em.emit(I::PushTemp(counter));
-            push_limit(f)?;
-            self.special(f, if descending { ">=" } else { "<=" });
-            f.em.jump(JumpKind::IfTrue, body_start);
+            let compare = |f: &mut Frame, descending: bool| -> Gen {
+                f.em.emit(I::PushTemp(counter));
+                push_limit(f)?;
+                self.special(f, if descending { ">=" } else { "<=" });
+                f.em.jump(JumpKind::IfTrue, body_start);
+                Ok(())
+            };
+            match (descending, &step) {
+                (Some(descending), _) => compare(f, descending)?,
+                (None, Step::Temp(t)) => {
+                    // step > 0 ifTrue: [i <= limit] ifFalse: [i >= limit]
+                    let down = f.em.new_label();
+                    let done = f.em.new_label();
+                    f.em.emit(I::PushTemp(*t));
+                    f.em.emit(I::PushSmallInteger(0));
+                    self.special(f, ">");
+                    f.em.jump(JumpKind::IfFalse, down);
+                    compare(f, false)?;
+                    f.em.jump(JumpKind::Always, done);
+                    f.em.bind(down);
+                    compare(f, true)?;
+                    f.em.bind(done);
+                }
+                (None, Step::Constant(_)) => return Err(internal(m.span)),
+            }
             Ok(())
         };
         match (descending, &step) {
-            (Some(descending), _) => emit_loop(f, descending)?,
+            (Some(descending), _) => emit_loop(f, Some(descending))?,
+            (None, Step::Temp(_)) if f.doubled_loops >= MAX_DOUBLED_LOOPS => emit_loop(f, None)?,
             (None, Step::Temp(t)) => {
                 // The step's sign, known only now, picks one of two copies
                 // of the loop: the test in the loop stays one comparison.
@@ -773,10 +805,12 @@ impl<'x> Generator<'x> {
                 f.em.emit(I::PushSmallInteger(0));
                 self.special(f, ">");
                 f.em.jump(JumpKind::IfFalse, down);
-                emit_loop(f, false)?;
+                f.doubled_loops += 1;
+                emit_loop(f, Some(false))?;
                 f.em.jump(JumpKind::Always, end);
                 f.em.bind(down);
-                emit_loop(f, true)?;
+                emit_loop(f, Some(true))?;
+                f.doubled_loops -= 1;
             }
             (None, Step::Constant(_)) => return Err(internal(m.span)),
         }

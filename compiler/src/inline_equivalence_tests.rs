@@ -237,6 +237,10 @@ fn to_by_do_with_a_step_known_only_at_run_time_agrees_with_the_send() {
         "run | s bs | s := 2. bs := OrderedCollection new. 1 to: 7 by: s do: [:i | bs add: [i]]. ^bs collectValues",
         "run | s t | s := 5. t := 0. 100 to: 0 by: 0 - s do: [:i | t := t + i]. ^t",
         "run | s | s := 3. ^1 to: 10 by: s do: [:i | i]",
+        // Nested deeper than the loops compiled as two copies: the innermost
+        // tests the step's sign every time round, both ways.
+        "run | s t | s := 2. t := 0. 1 to: 4 by: s do: [:a | 1 to: 4 by: s do: [:b | 1 to: 4 by: s do: [:c | 1 to: 4 by: s do: [:d | 6 to: 1 by: 0 - s do: [:e | t := t + a + b + c + d + e]]]]]. ^t",
+        "run | s t | s := -1. t := 0. 3 to: 1 by: s do: [:a | 3 to: 1 by: s do: [:b | 3 to: 1 by: s do: [:c | 3 to: 1 by: s do: [:d | 1 to: 3 by: 0 - s do: [:e | t := t + (a * e) - d]]]]]. ^t",
     ];
     for text in programs {
         let inlined = run(&compile(text, true));
