@@ -479,22 +479,29 @@ fn every_kind_of_bad_image_gets_one_clear_message() {
     assert_refused(d, "headerbit.image", &["checksum"]);
 }
 
+/// Bit positions to flip in a file of `len` bytes: every `step`th bit of
+/// its first `head` bytes (the header), `samples` more spread over the
+/// whole file by a fixed xorshift sequence, and the very last bit.
+fn bits_to_flip(len: usize, head: usize, step: usize, samples: usize) -> Vec<usize> {
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut positions: Vec<usize> = (0..head * 8).step_by(step).collect();
+    for _ in 0..samples {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        positions.push((x % (len as u64 * 8)) as usize);
+    }
+    positions.push(len * 8 - 1);
+    positions
+}
+
 /// `smalt image verify` catches a single flipped bit anywhere in the file;
 /// booting catches it in the header.
 #[test]
 fn verify_catches_a_flipped_bit_anywhere() {
     let dir = TempDir::new().expect("a temporary directory");
     let good = fs::read(world_image(dir.path(), "good.image")).expect("the file is read");
-    let mut x = 0x9E37_79B9_7F4A_7C15u64;
-    let mut positions: Vec<usize> = (0..116 * 8).step_by(13).collect();
-    for _ in 0..60 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        positions.push((x % (good.len() as u64 * 8)) as usize);
-    }
-    positions.push(good.len() * 8 - 1);
-    for bit in positions {
+    for bit in bits_to_flip(good.len(), 116, 13, 60) {
         let mut bad = good.clone();
         bad[bit / 8] ^= 1 << (bit % 8);
         fs::write(dir.path().join("bad.image"), &bad).expect("the file is written");
@@ -782,16 +789,7 @@ fn a_damaged_delta_is_refused_and_verify_catches_any_flipped_bit() {
             assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
         }
     }
-    let mut x = 0x9E37_79B9_7F4A_7C15u64;
-    let mut positions: Vec<usize> = (0..160 * 8).step_by(11).collect();
-    for _ in 0..40 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        positions.push((x % (good.len() as u64 * 8)) as usize);
-    }
-    positions.push(good.len() * 8 - 1);
-    for bit in positions {
+    for bit in bits_to_flip(good.len(), 160, 11, 40) {
         let mut bad = good.clone();
         bad[bit / 8] ^= 1 << (bit % 8);
         fs::write(d.join("bad.image"), &bad).expect("the file is written");

@@ -441,54 +441,11 @@ impl Vm {
         Ok(())
     }
 
-    /// A special send: SmallInteger and Float arithmetic and comparisons,
-    /// `at:`/`at:put:`/`size` of an Array, and `value`/`value:` of a block
-    /// without a lookup, identity without a send, everything else (and
-    /// whatever these fast paths do not cover: overflow, other classes, a
-    /// bad index) as a normal send.
+    /// A special send the bytecode loop did not answer itself (its fast
+    /// paths, in `binary_special!` and the `SEND_SPECIAL` arm, have been
+    /// tried): a full send of the selector.
     fn send_special(&mut self, index: u8) -> Result<(), Halt> {
         let argc = SPECIAL_SELECTORS[index as usize].1 as usize;
-        if index == SPECIAL_IDENTITY {
-            let b = self.pop();
-            let a = self.pop();
-            self.push(self.mem.boolean(a == b));
-            return Ok(());
-        }
-        let answered = match argc {
-            1 => {
-                let arg = self.stack_value(0);
-                let rcvr = self.stack_value(1);
-                match (rcvr.to_small_integer(), arg.to_small_integer()) {
-                    (Some(a), Some(b)) => small_integer_special(index, a, b),
-                    _ if index <= special_index::DIVIDE => self.float_special(index, rcvr, arg),
-                    _ if index == special_index::AT => self.array_at(rcvr, arg),
-                    _ if index == special_index::VALUE_ => {
-                        if self.activate_block(1)? {
-                            return Ok(());
-                        }
-                        None
-                    }
-                    _ => None,
-                }
-            }
-            0 if index == special_index::SIZE => self.indexed_size(self.stack_value(0)),
-            0 if index == special_index::VALUE => {
-                if self.activate_block(0)? {
-                    return Ok(());
-                }
-                None
-            }
-            2 if index == special_index::AT_PUT => {
-                let (rcvr, i, value) = (self.stack_value(2), self.stack_value(1), self.stack_value(0));
-                self.array_at_put(rcvr, i, value)
-            }
-            _ => None,
-        };
-        if let Some(result) = answered {
-            self.pop_n(argc + 1);
-            self.push(result);
-            return Ok(());
-        }
         let selector = self.special_selector(index);
         self.send(selector, argc)
     }

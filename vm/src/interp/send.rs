@@ -98,7 +98,7 @@ impl Vm {
                 if primitive == Primitive::BlockValue as usize && self.activate_block(argc)? {
                     return Ok(());
                 }
-                self.invoke(method, argc)
+                self.invoke_with_header(method, header, argc)
             }
             None => {
                 let cls = self.mem.class_at_index(class_index);
@@ -138,6 +138,11 @@ impl Vm {
     /// primitive if it has one that succeeds, else its code.
     pub(crate) fn invoke(&mut self, method: Oop, argc: usize) -> Result<(), Halt> {
         let header = self.code_header(method);
+        self.invoke_with_header(method, header, argc)
+    }
+
+    /// [`Vm::invoke`] with the method's header word in hand.
+    fn invoke_with_header(&mut self, method: Oop, header: i64, argc: usize) -> Result<(), Halt> {
         let primitive = code::primitive(header);
         if primitive != 0 {
             match prims::dispatch(self, primitive, argc) {
