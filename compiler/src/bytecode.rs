@@ -111,6 +111,23 @@ pub enum Opcode {
     SendSpecialTemps = 40,
     /// `(a, b) x -> temps[b]`: `PopIntoTemp a; PushTemp b`.
     PopIntoTempPushTemp = 41,
+    /// `(counter, limit, step, flags, back: i16, exit: i16) ->`: the step
+    /// and test at the bottom of an inlined `to:do:`. When the counter, the
+    /// limit (both temps) and the step (a temp, or the signed byte itself;
+    /// see [`for_loop`]) are SmallIntegers and the sum fits one, it stores
+    /// `counter + step` and jumps by `back` while the counter has not
+    /// passed the limit, by `exit` once it has. Otherwise it does nothing
+    /// and the code that follows (the same step and test as sends) runs.
+    /// Both offsets count from the end of the instruction.
+    ForLoop = 42,
+}
+
+/// The `flags` of [`Opcode::ForLoop`].
+pub mod for_loop {
+    /// The loop counts down: it goes on while `counter >= limit`.
+    pub const DESCENDING: u8 = 1;
+    /// The step operand is a temp's index, not the step itself.
+    pub const STEP_IN_TEMP: u8 = 2;
 }
 
 /// How many operand bytes follow an opcode, and what they mean.
@@ -129,11 +146,13 @@ pub enum Operands {
     Pair,
     /// Three bytes, never widened by `Ext`.
     Triple,
+    /// [`Opcode::ForLoop`]'s four bytes and two jump offsets.
+    ForLoop,
 }
 
 impl Opcode {
     /// Every opcode, in byte order.
-    pub const ALL: [Opcode; 42] = [
+    pub const ALL: [Opcode; 43] = [
         Opcode::PushReceiver,
         Opcode::PushNil,
         Opcode::PushTrue,
@@ -176,6 +195,7 @@ impl Opcode {
         Opcode::SendSpecialInt,
         Opcode::SendSpecialTemps,
         Opcode::PopIntoTempPushTemp,
+        Opcode::ForLoop,
     ];
 
     /// The opcode a byte encodes, if any.
@@ -198,6 +218,7 @@ impl Opcode {
             Jump | JumpIfTrue | JumpIfFalse => Operands::Jump,
             PushTemps | SendSpecialTemp | SendSpecialInt | PopIntoTempPushTemp => Operands::Pair,
             SendSpecialTemps => Operands::Triple,
+            ForLoop => Operands::ForLoop,
         }
     }
 
@@ -208,6 +229,7 @@ impl Opcode {
             Operands::Byte | Operands::SignedByte => 2,
             Operands::TwoBytes | Operands::Jump | Operands::Pair => 3,
             Operands::Triple => 4,
+            Operands::ForLoop => 9,
         }
     }
 
@@ -344,6 +366,7 @@ pub enum Instruction {
     SendSpecialInt { index: u8, value: i8 },
     SendSpecialTemps { a: u8, index: u8, b: u8 },
     PopIntoTempPushTemp(u8, u8),
+    ForLoop { counter: u8, limit: u8, step: u8, flags: u8, back: i16, exit: i16 },
 }
 
 /// Why bytes could not be decoded.
@@ -415,6 +438,7 @@ impl Instruction {
             I::SendSpecialInt { .. } => Opcode::SendSpecialInt,
             I::SendSpecialTemps { .. } => Opcode::SendSpecialTemps,
             I::PopIntoTempPushTemp(..) => Opcode::PopIntoTempPushTemp,
+            I::ForLoop { .. } => Opcode::ForLoop,
         }
     }
 
@@ -490,6 +514,12 @@ impl Instruction {
                     _ => 0,
                 };
                 code.extend_from_slice(&[op as u8, first as u8, second, third]);
+            }
+            Operands::ForLoop => {
+                if let Instruction::ForLoop { counter, limit, step, flags, back, exit } = *self {
+                    let ([b0, b1], [e0, e1]) = (back.to_le_bytes(), exit.to_le_bytes());
+                    code.extend_from_slice(&[op as u8, counter, limit, step, flags, b0, b1, e0, e1]);
+                }
             }
         }
     }
@@ -570,6 +600,14 @@ impl Instruction {
             Opcode::SendSpecialInt => I::SendSpecialInt { index: b1, value: b2 as i8 },
             Opcode::SendSpecialTemps => I::SendSpecialTemps { a: b1, index: b2, b: b3 },
             Opcode::PopIntoTempPushTemp => I::PopIntoTempPushTemp(b1, b2),
+            Opcode::ForLoop => I::ForLoop {
+                counter: b1,
+                limit: b2,
+                step: b3,
+                flags: code[pc + 4],
+                back: i16::from_le_bytes([code[pc + 5], code[pc + 6]]),
+                exit: i16::from_le_bytes([code[pc + 7], code[pc + 8]]),
+            },
         };
         Ok((insn, pc + len))
     }
@@ -592,7 +630,7 @@ impl Instruction {
             | I::PushNewTempVector(_)
             | I::Dup => 1,
             I::PushTemps(..) => 2,
-            I::PopIntoTempPushTemp(..) => 0,
+            I::PopIntoTempPushTemp(..) | I::ForLoop { .. } => 0,
             I::SendSpecialTemps { index, .. } => 2 - SPECIAL_SELECTORS[index as usize].1 as isize,
             I::SendSpecialTemp { index, .. } | I::SendSpecialInt { index, .. } => {
                 1 - SPECIAL_SELECTORS[index as usize].1 as isize
@@ -692,6 +730,8 @@ mod tests {
             I::SendSpecialInt { index: 2, value: 127 },
             I::SendSpecialTemps { a: 3, index: 7, b: 255 },
             I::PopIntoTempPushTemp(255, 0),
+            I::ForLoop { counter: 3, limit: 255, step: -2i8 as u8, flags: for_loop::DESCENDING, back: -300, exit: 14 },
+            I::ForLoop { counter: 0, limit: 1, step: 2, flags: for_loop::STEP_IN_TEMP, back: i16::MIN, exit: i16::MAX },
         ] {
             round_trip(insn);
         }

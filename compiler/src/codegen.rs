@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use num_traits::{Signed, ToPrimitive};
 
 use crate::ast::{Block, Expr, Lit, LitNode, Message, Span, Stmt};
-use crate::bytecode::{special_selector_index, Instruction as I};
+use crate::bytecode::{for_loop, special_selector_index, Instruction as I};
 use crate::code::{CompiledCode, Literal};
 use crate::emit::{Emitter, JumpKind};
 use crate::inline::{inline_kind, literal_step, Inline};
@@ -701,8 +701,26 @@ impl<'x> Generator<'x> {
         self.at(f, m.span);
         f.em.emit(I::Dup);
         f.em.emit(I::PopIntoTemp(counter));
+        // A loop whose counter and step may use `ForLoop` keeps even a
+        // literal limit in a temp, where that instruction reads it.
+        let fast_counter = u8::try_from(counter).ok();
+        let fast_step = match &step {
+            Step::Constant(Literal::Integer(n)) => i8::try_from(n).ok().filter(|&s| s != 0).map(|s| s as u8),
+            Step::Constant(_) => None,
+            Step::Temp(_) => Some(0),
+        };
         let limit = match limit_expr {
-            Expr::Literal(node @ LitNode { lit: Lit::Number(_), .. }) => Limit::Constant(literal::value(node)?),
+            Expr::Literal(node @ LitNode { lit: Lit::Number(_), .. })
+                if fast_counter.is_none() || fast_step.is_none() =>
+            {
+                Limit::Constant(literal::value(node)?)
+            }
+            Expr::Literal(node @ LitNode { lit: Lit::Number(_), .. }) => {
+                self.push_literal(f, literal::value(node)?, m.span)?;
+                let t = f.new_temp(m.span)?;
+                f.em.emit(I::PopIntoTemp(t));
+                Limit::Temp(t)
+            }
             other => {
                 self.expr(f, scope, other, Ctx::Value)?;
                 self.at(f, m.span);
@@ -759,6 +777,23 @@ impl<'x> Generator<'x> {
             }
             self.statements(f, body_scope, b.body, Ctx::Effect)?;
             self.at(f, m.span);
+            // The step and test in one instruction, for SmallIntegers; the
+            // sends below run only when it cannot answer.
+            let exit = f.em.new_label();
+            let fast = match (fast_counter, &limit, fast_step, &step, descending) {
+                (Some(c), Limit::Temp(l), Some(s), Step::Constant(_), Some(down)) => {
+                    u8::try_from(*l).ok().map(|l| (c, l, s, down, 0))
+                }
+                (Some(c), Limit::Temp(l), Some(_), Step::Temp(t), Some(down)) => u8::try_from(*l)
+                    .ok()
+                    .zip(u8::try_from(*t).ok())
+                    .map(|(l, t)| (c, l, t, down, for_loop::STEP_IN_TEMP)),
+                _ => None,
+            };
+            if let Some((c, l, s, down, flags)) = fast {
+                let flags = flags | if down { for_loop::DESCENDING } else { 0 };
+                f.em.for_loop(c, l, s, flags, body_start, exit);
+            }
             f.em.emit(I::PushTemp(counter));
             match &step {
                 Step::Constant(literal) => self.push_literal(f, literal.clone(), m.span)?,
@@ -792,6 +827,7 @@ impl<'x> Generator<'x> {
                 }
                 (None, Step::Constant(_)) => return Err(internal(m.span)),
             }
+            f.em.bind(exit);
             Ok(())
         };
         match (descending, &step) {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::bytecode::{Instruction, SPECIAL_SELECTORS};
+use crate::bytecode::{for_loop, Instruction, SPECIAL_SELECTORS};
 use crate::code::{CompiledCode, Literal};
 
 /// The listing of `code`: header, literals, then one line per instruction
@@ -123,6 +123,16 @@ fn write_code(out: &mut String, code: &CompiledCode, depth: usize) {
             Instruction::PopIntoTempPushTemp(a, b) => format!("pop into temp {a}, push temp {b}"),
             Instruction::SendSpecialTemp { index, temp } => {
                 format!("push temp {temp}, send special #{}", special_name(index))
+            }
+            Instruction::ForLoop { counter, limit, step, flags, back, exit } => {
+                let step =
+                    if flags & for_loop::STEP_IN_TEMP != 0 { format!("temp {step}") } else { (step as i8).to_string() };
+                let test = if flags & for_loop::DESCENDING != 0 { ">=" } else { "<=" };
+                format!(
+                    "for temp {counter} + {step} {test} temp {limit}: loop to {}, end to {}",
+                    target(back),
+                    target(exit)
+                )
             }
             Instruction::SendSpecialInt { index, value } => {
                 format!("push {value}, send special #{}", special_name(index))

@@ -5,7 +5,7 @@
 //! label makes it so; such code is dropped as it is emitted, which keeps the
 //! stack depth at every label exact.
 
-use crate::bytecode::{Instruction, SPECIAL_SELECTORS};
+use crate::bytecode::{Instruction, Opcode, SPECIAL_SELECTORS};
 use crate::code::Literal;
 
 /// A jump target, bound to a position later.
@@ -23,6 +23,15 @@ pub enum JumpKind {
 enum Op {
     Insn(Instruction),
     Jump(JumpKind, Label),
+    /// An [`Instruction::ForLoop`] whose offsets are to be resolved.
+    ForLoop {
+        counter: u8,
+        limit: u8,
+        step: u8,
+        flags: u8,
+        back: Label,
+        exit: Label,
+    },
     Bind(Label),
 }
 
@@ -147,6 +156,22 @@ impl Emitter {
         }
     }
 
+    /// The fast step and test of an inlined `to:do:` ([`Instruction::ForLoop`]):
+    /// on to `back` while the loop goes on, to `exit` when it is done, and
+    /// on to the next instruction (the same step and test as sends) when
+    /// its operands are not all SmallIntegers.
+    pub fn for_loop(&mut self, counter: u8, limit: u8, step: u8, flags: u8, back: Label, exit: Label) {
+        if self.unreachable {
+            return;
+        }
+        for label in [back, exit] {
+            if let Some(slot) = self.label_depth.get_mut(label.0) {
+                slot.get_or_insert(self.depth);
+            }
+        }
+        self.ops.push((Op::ForLoop { counter, limit, step, flags, back, exit }, self.line));
+    }
+
     /// Jumps to `test` and places `body` after the jump: the start of a
     /// loop whose test is at its bottom (`test` is bound after the body,
     /// and the test jumps back to `body` while the loop goes on). The body
@@ -190,6 +215,7 @@ impl Emitter {
             match op {
                 Op::Insn(i) => pc += i.encoded_len(),
                 Op::Jump(..) => pc += 3,
+                Op::ForLoop { .. } => pc += Opcode::ForLoop.length(),
                 Op::Bind(l) => {
                     if let Some(p) = positions.get_mut(l.0) {
                         *p = pc;
@@ -201,14 +227,28 @@ impl Emitter {
         let mut lines: Vec<(u32, u32)> = Vec::new();
         for (op, line) in &self.ops {
             let here = bytecodes.len();
+            // The offset to `label` from the end of an instruction of `len` bytes here.
+            let offset = |label: Label, len: usize| {
+                let target = positions.get(label.0).copied().unwrap_or(0) as i64;
+                i16::try_from(target - (here + len) as i64).map_err(|_| {
+                    "method too large: a jump spans more than 32767 bytes; split it into smaller methods".to_string()
+                })
+            };
             let insn = match *op {
                 Op::Insn(i) => i,
+                Op::ForLoop { counter, limit, step, flags, back, exit } => {
+                    let len = Opcode::ForLoop.length();
+                    Instruction::ForLoop {
+                        counter,
+                        limit,
+                        step,
+                        flags,
+                        back: offset(back, len)?,
+                        exit: offset(exit, len)?,
+                    }
+                }
                 Op::Jump(kind, l) => {
-                    let target = positions.get(l.0).copied().unwrap_or(0) as i64;
-                    let offset = i16::try_from(target - (here as i64 + 3)).map_err(|_| {
-                        "method too large: a jump spans more than 32767 bytes; split it into smaller methods"
-                            .to_string()
-                    })?;
+                    let offset = offset(l, 3)?;
                     match kind {
                         JumpKind::Always => Instruction::Jump(offset),
                         JumpKind::IfTrue => Instruction::JumpIfTrue(offset),

@@ -237,6 +237,12 @@ fn to_by_do_with_a_step_known_only_at_run_time_agrees_with_the_send() {
         "run | s bs | s := 2. bs := OrderedCollection new. 1 to: 7 by: s do: [:i | bs add: [i]]. ^bs collectValues",
         "run | s t | s := 5. t := 0. 100 to: 0 by: 0 - s do: [:i | t := t + i]. ^t",
         "run | s | s := 3. ^1 to: 10 by: s do: [:i | i]",
+        // Counters, limits and steps outside the test VM's FOR_LOOP_SMALL:
+        // the sends after the fast step and test run, and agree.
+        "run | t | t := 0. 65530 to: 65540 do: [:i | t := t + i]. ^t",
+        "run | t | t := 0. 65540 to: 65530 by: -3 do: [:i | t := t + i]. ^t",
+        "run | s t | s := 70000. t := 0. 1 to: 200000 by: s do: [:i | t := t + i]. ^t",
+        "run | n t | n := 65538. t := 0. 65520 to: n do: [:i | t := t + i]. ^t",
         // Nested deeper than the loops compiled as two copies: the innermost
         // tests the step's sign every time round, both ways.
         "run | s t | s := 2. t := 0. 1 to: 4 by: s do: [:a | 1 to: 4 by: s do: [:b | 1 to: 4 by: s do: [:c | 1 to: 4 by: s do: [:d | 6 to: 1 by: 0 - s do: [:e | t := t + a + b + c + d + e]]]]]. ^t",

@@ -10,7 +10,11 @@ use std::rc::Rc;
 
 use num_traits::ToPrimitive;
 
-use crate::bytecode::{Instruction, SPECIAL_SELECTORS};
+use crate::bytecode::{for_loop, Instruction, SPECIAL_SELECTORS};
+
+/// The integers `ForLoop` takes its fast path for here: far narrower than
+/// the VM's SmallIntegers, so that tests reach the sends that follow it.
+pub const FOR_LOOP_SMALL: i64 = 1 << 16;
 use crate::code::{CompiledCode, Literal};
 
 #[derive(Debug, Clone)]
@@ -452,6 +456,20 @@ impl TestVm {
                     return if code.is_block { Err(Unwind::Return(v, home)) } else { Ok(v) };
                 }
                 Instruction::BlockReturn => return pop(&mut stack),
+                Instruction::ForLoop { counter, limit, step, flags, back, exit } => {
+                    let get = |t: u8| match temps.get(t as usize) {
+                        Some(V::Int(n)) if n.abs() < FOR_LOOP_SMALL => Some(*n),
+                        _ => None,
+                    };
+                    let step = if flags & for_loop::STEP_IN_TEMP != 0 { get(step) } else { Some(step as i8 as i64) };
+                    if let (Some(c), Some(l), Some(s)) = (get(counter), get(limit), step) {
+                        if (c + s).abs() < FOR_LOOP_SMALL {
+                            temps[counter as usize] = V::Int(c + s);
+                            let go_on = if flags & for_loop::DESCENDING != 0 { c + s >= l } else { c + s <= l };
+                            pc = (pc as i64 + if go_on { back } else { exit } as i64) as usize;
+                        }
+                    }
+                }
                 Instruction::Jump(o) => pc = (pc as i64 + o as i64) as usize,
                 Instruction::JumpIfTrue(o) | Instruction::JumpIfFalse(o) => {
                     let V::Bool(b) = pop(&mut stack)? else {

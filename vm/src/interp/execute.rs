@@ -1,6 +1,6 @@
 //! The bytecode loop.
 
-use smalt_compiler::bytecode::{SPECIAL_IDENTITY, SPECIAL_SELECTORS};
+use smalt_compiler::bytecode::{for_loop, SPECIAL_IDENTITY, SPECIAL_SELECTORS};
 
 use super::frame::frame_base;
 use super::returns::Returned;
@@ -54,6 +54,7 @@ mod op {
     pub const SEND_SPECIAL_INT: u8 = Opcode::SendSpecialInt as u8;
     pub const SEND_SPECIAL_TEMPS: u8 = Opcode::SendSpecialTemps as u8;
     pub const POP_INTO_TEMP_PUSH_TEMP: u8 = Opcode::PopIntoTempPushTemp as u8;
+    pub const FOR_LOOP: u8 = Opcode::ForLoop as u8;
 }
 
 impl Vm {
@@ -269,6 +270,31 @@ impl Vm {
                 op::SEND_SPECIAL_INT => {
                     let (index, value) = (byte!(), byte!() as i8);
                     binary_special!(index, Oop::small_integer(value as i64));
+                }
+                op::FOR_LOOP => {
+                    let (c, l, s, flags) = (byte!() as usize, byte!() as usize, byte!(), byte!());
+                    let back = self.jump_offset_at(&mut ip);
+                    let exit = self.jump_offset_at(&mut ip);
+                    let step = if flags & for_loop::STEP_IN_TEMP != 0 {
+                        self.mem.heap.word(fp + s as usize).to_small_integer()
+                    } else {
+                        Some(i64::from(s as i8))
+                    };
+                    let counter = self.mem.heap.word(fp + c).to_small_integer();
+                    let limit = self.mem.heap.word(fp + l).to_small_integer();
+                    // Otherwise the sends that follow step and test.
+                    if let (Some(i), Some(limit), Some(step)) = (counter, limit, step) {
+                        let next = i + step;
+                        if let Some(oop) = Oop::try_small_integer(next) {
+                            set_frame_word!(fp + c, oop);
+                            let go_on = if flags & for_loop::DESCENDING != 0 { next >= limit } else { next <= limit };
+                            if go_on {
+                                jump!(back);
+                            } else {
+                                ip = ip.wrapping_add_signed(exit);
+                            }
+                        }
+                    }
                 }
                 op::POP_INTO_TEMP => {
                     let n = ext | byte!() as usize;
