@@ -180,10 +180,13 @@ impl Vm {
                 match answer {
                     Some(answer) => {
                         sp -= 1;
-                        let next = self.mem.heap.byte_at(ip);
-                        if (next == op::JUMP_IF_FALSE || next == op::JUMP_IF_TRUE)
-                            && (answer == crate::heap::TRUE || answer == crate::heap::FALSE)
-                        {
+                        // A Boolean (tested first: no memory read) and a jump next.
+                        let next = if answer == crate::heap::TRUE || answer == crate::heap::FALSE {
+                            self.mem.heap.byte_at(ip)
+                        } else {
+                            op::JUMP
+                        };
+                        if next == op::JUMP_IF_FALSE || next == op::JUMP_IF_TRUE {
                             ip += 1;
                             let offset = self.jump_offset_at(&mut ip);
                             let when = if next == op::JUMP_IF_TRUE { crate::heap::TRUE } else { crate::heap::FALSE };
