@@ -1,13 +1,13 @@
 //! The bytecode loop.
 
-use smalt_compiler::bytecode::{for_loop, SPECIAL_IDENTITY, SPECIAL_SELECTORS};
+use smalt_compiler::bytecode::{for_loop, quick, SPECIAL_IDENTITY, SPECIAL_SELECTORS};
 
 use super::frame::frame_base;
 use super::returns::Returned;
 use super::{Halt, Vm};
 use crate::heap::{Format, Oop};
 use crate::objects::layout::{association, closure, code, special, KnownClass};
-use crate::VmError;
+use crate::{prims, VmError};
 
 /// The opcode bytes, for matching on the byte itself.
 mod op {
@@ -382,7 +382,31 @@ impl Vm {
                     let lit = ext | byte!() as usize;
                     let argc = byte!() as usize;
                     let selector = self.literal(lit);
-                    call!(self.send(selector, argc)?);
+                    let rcvr = self.mem.heap.word(sp - 1 - argc);
+                    match self.lookup(self.mem.heap.class_index_of(rcvr), selector) {
+                        Some(method) => {
+                            // A quick getter or setter is answered here,
+                            // without storing and reloading the registers.
+                            let header = self.code_header(method);
+                            let primitive = code::primitive(header);
+                            let getter = primitive.wrapping_sub(usize::from(quick::RETURN_INST_VAR));
+                            let setter = primitive.wrapping_sub(usize::from(quick::SET_INST_VAR));
+                            if primitive == 0 {
+                                call!(self.send_to_method(method, header, argc)?);
+                            } else if argc == 0 && getter < 256 && prims::quick::has_slot(self, rcvr, getter) {
+                                sp -= 1;
+                                push!(self.mem.heap.fetch(rcvr, getter));
+                            } else if argc == 1 && setter < 256 && prims::quick::has_slot(self, rcvr, setter) {
+                                // `ivar := arg`, answering the receiver.
+                                let value = pop!();
+                                self.note_slot_write(rcvr, setter);
+                                self.mem.heap.store(rcvr, setter, value);
+                            } else {
+                                call!(self.send_to_method(method, header, argc)?);
+                            }
+                        }
+                        None => call!(self.not_understood(selector, argc)?),
+                    }
                 }
                 op::SUPER_SEND => {
                     let lit = ext | byte!() as usize;

@@ -86,25 +86,37 @@ impl Vm {
         match self.lookup(class_index, selector) {
             Some(method) => {
                 let header = self.code_header(method);
-                let primitive = code::primitive(header);
-                if primitive == 0 && code::num_args(header) == argc {
-                    return self.activate_method(method, header, argc);
-                }
-                // Getters, setters, ^self ... answer at once.
-                if primitive >= usize::from(quick::FIRST) && prims::quick::run(self, primitive, argc).is_ok() {
-                    return Ok(());
-                }
-                // value:value: and the like: the block is entered at once.
-                if primitive == Primitive::BlockValue as usize && self.activate_block(argc)? {
-                    return Ok(());
-                }
-                self.invoke_with_header(method, header, argc)
+                self.send_to_method(method, header, argc)
             }
-            None => {
-                let cls = self.mem.class_at_index(class_index);
-                self.send_does_not_understand(selector, argc, cls)
-            }
+            None => self.not_understood(selector, argc),
         }
+    }
+
+    /// The rest of a send once its lookup found `method` (whose header word
+    /// is `header`).
+    #[inline(always)]
+    pub(crate) fn send_to_method(&mut self, method: Oop, header: i64, argc: usize) -> Result<(), Halt> {
+        let primitive = code::primitive(header);
+        if primitive == 0 && code::num_args(header) == argc {
+            return self.activate_method(method, header, argc);
+        }
+        // Getters, setters, ^self ... answer at once.
+        if primitive >= usize::from(quick::FIRST) && prims::quick::run(self, primitive, argc).is_ok() {
+            return Ok(());
+        }
+        // value:value: and the like: the block is entered at once.
+        if primitive == Primitive::BlockValue as usize && self.activate_block(argc)? {
+            return Ok(());
+        }
+        self.invoke_with_header(method, header, argc)
+    }
+
+    /// A send whose lookup found nothing: `doesNotUnderstand:`.
+    #[cold]
+    pub(crate) fn not_understood(&mut self, selector: Oop, argc: usize) -> Result<(), Halt> {
+        let class_index = self.mem.heap.class_index_of(self.stack_value(argc));
+        let cls = self.mem.class_at_index(class_index);
+        self.send_does_not_understand(selector, argc, cls)
     }
 
     /// A send whose lookup starts above the class that holds the active method.

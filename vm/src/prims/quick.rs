@@ -38,6 +38,6 @@ pub fn run(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
 
 /// Whether `oop` is an object of pointers with a slot `index`.
 #[inline]
-fn has_slot(vm: &Vm, oop: crate::heap::Oop, index: usize) -> bool {
+pub(crate) fn has_slot(vm: &Vm, oop: crate::heap::Oop, index: usize) -> bool {
     oop.is_object() && vm.mem.heap.format_of(oop).is_pointers() && index < vm.mem.heap.num_slots(oop)
 }
