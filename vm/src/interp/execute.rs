@@ -174,6 +174,9 @@ impl Vm {
                     small_integer_special(index, x, y)
                 } else if index <= special_index::DIVIDE && (rcvr.is_float() || arg.is_float()) {
                     self.float_special(index, rcvr, arg)
+                } else if (index == special_index::EQUAL || index == special_index::NOT_EQUAL) && rcvr.is_character() {
+                    // Character>>= is identity (primitive 108); ~= its negation.
+                    Some(self.mem.boolean((rcvr == arg) == (index == special_index::EQUAL)))
                 } else {
                     None
                 };
@@ -598,6 +601,8 @@ mod special_index {
     /// The last of the binary selectors answered for two SmallIntegers
     /// (`+` to `bitShift:`, and `==`).
     pub const LAST_BINARY: u8 = 15;
+    pub const EQUAL: u8 = 6;
+    pub const NOT_EQUAL: u8 = 7;
     pub const DIVIDE: u8 = 9;
     pub const AT: u8 = 16;
     pub const AT_PUT: u8 = 17;
@@ -665,6 +670,8 @@ mod tests {
     #[test]
     fn the_fast_special_indices_name_their_selectors() {
         assert_eq!(special_selector_index("/"), Some(special_index::DIVIDE));
+        assert_eq!(special_selector_index("="), Some(special_index::EQUAL));
+        assert_eq!(special_selector_index("~="), Some(special_index::NOT_EQUAL));
         assert_eq!(special_selector_index("at:"), Some(special_index::AT));
         assert_eq!(special_selector_index("at:put:"), Some(special_index::AT_PUT));
         assert_eq!(special_selector_index("size"), Some(special_index::SIZE));
