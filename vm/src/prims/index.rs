@@ -449,6 +449,12 @@ pub enum Primitive {
     /// ByteArray themselves: what their `basicNew: n` answers. Fails for
     /// other classes, whose `basicNew:` may be their own.
     ArrayedNew = 337,
+    // The exception system's reflection (prims::exception), 340-349.
+    /// `Context>>tempAt: index`: what `basicAt:` answers (the context's
+    /// temps are its indexed slots), read in place for a Context itself.
+    ContextTempAt = 340,
+    /// `Context>>tempAt: index put: value`: what `basicAt:put:` does.
+    ContextTempAtPut = 341,
 }
 
 impl Primitive {
@@ -649,6 +655,8 @@ impl Primitive {
             333 => P::ArrayedConcatenate,
             334 => P::WriteStreamNextPut,
             335 => P::WriteStreamNextPutAll,
+            340 => P::ContextTempAt,
+            341 => P::ContextTempAtPut,
             _ => return None,
         })
     }
@@ -667,6 +675,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 193);
+        assert_eq!(seen, 195);
     }
 }
