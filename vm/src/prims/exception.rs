@@ -9,9 +9,23 @@
 
 use super::index::Primitive as P;
 use super::{answer, arg, receiver, PrimError, PrimResult};
+use crate::heap::{Format, Oop};
 use crate::interp::Vm;
-use crate::objects::layout::{context, KnownClass};
+use crate::objects::layout::{class, code, context, special, KnownClass};
 use crate::prims::object;
+
+/// Where `Exception`'s fourth instance variable, `signalContext` (the
+/// context of `signal`), is; checked by name against the receiver's class.
+const SIGNAL_CONTEXT: usize = 3;
+const SIGNAL_CONTEXT_NAME: &[u8] = b"signalContext";
+
+/// The index of `class` among the special selectors
+/// (`smalt_compiler::bytecode::SPECIAL_SELECTORS`).
+const CLASS_SELECTOR: usize = 23;
+
+/// More senders than this and the walk is left to the library's loop
+/// (a chain made circular by hand runs there, where it can be interrupted).
+const MOST_SENDERS: usize = 1 << 20;
 
 pub fn exception(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
     match prim {
@@ -35,8 +49,60 @@ pub fn exception(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
                 _ => object::object(vm, P::BasicAtPut, argc),
             }
         }
+        P::ExceptionSignalerContext => {
+            let ctx = signaler_context(vm, receiver(vm, argc)).ok_or(PrimError::Fail)?;
+            answer(vm, argc, ctx)
+        }
         _ => Err(PrimError::Fail),
     }
+}
+
+/// What `Exception>>signalerContext` answers for `exception`: from its
+/// signalContext on, the first context whose receiver is neither the
+/// exception nor its class (nil if none). None where the library's loop
+/// must decide: an object without Exception's slots, a class whose
+/// `class` is not Object's primitive, a sender that is not a Context.
+fn signaler_context(vm: &Vm, exception: Oop) -> Option<Oop> {
+    if !exception.is_object() || !vm.mem.heap.format_of(exception).is_pointers() {
+        return None;
+    }
+    let heap = &vm.mem.heap;
+    let cls = vm.mem.class_of(exception);
+    if !cls.is_object() || heap.num_slots(cls) <= class::INSTANCE_VARIABLES {
+        return None;
+    }
+    let names = heap.fetch(cls, class::INSTANCE_VARIABLES);
+    if !names.is_object() || !heap.format_of(names).is_pointers() || heap.num_slots(names) <= SIGNAL_CONTEXT {
+        return None;
+    }
+    let name = heap.fetch(names, SIGNAL_CONTEXT);
+    if !name.is_object() || !matches!(heap.format_of(name), Format::Bytes { .. }) || heap.bytes(name) != SIGNAL_CONTEXT_NAME
+    {
+        return None;
+    }
+    // The library's loop sends `self class`.
+    let selector = heap.fetch(vm.mem.special_object(special::SPECIAL_SELECTORS), CLASS_SELECTOR);
+    let method = vm.mem.lookup_method(cls, selector)?;
+    if code::primitive(vm.code_header(method)) != P::Class as usize {
+        return None;
+    }
+    let heap = &vm.mem.heap;
+    let nil = vm.mem.nil();
+    let mut ctx = heap.fetch(exception, SIGNAL_CONTEXT);
+    for _ in 0..MOST_SENDERS {
+        if ctx == nil {
+            return Some(nil);
+        }
+        if !ctx.is_object() || heap.class_index_of(ctx) != KnownClass::Context.index() {
+            return None;
+        }
+        let rcvr = heap.fetch(ctx, context::RECEIVER);
+        if rcvr != exception && rcvr != cls {
+            return Some(ctx);
+        }
+        ctx = heap.fetch(ctx, context::SENDER);
+    }
+    None
 }
 
 /// For `tempAt:` and `tempAt:put:` sent to a Context itself (whose named
@@ -57,11 +123,17 @@ fn context_temp_index(vm: &Vm, argc: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::heap::{Format, Oop, NIL, TRUE};
+    use crate::heap::{NIL, TRUE};
+    use crate::interp::VmOptions;
     use crate::prims::integer::tests::{run, test_vm};
 
     fn si(value: i64) -> Oop {
         Oop::small_integer(value)
+    }
+
+    #[test]
+    fn class_is_the_special_selector_named() {
+        assert_eq!(smalt_compiler::bytecode::special_selector_index("class"), Some(CLASS_SELECTOR as u8));
     }
 
     #[test]
@@ -95,5 +167,39 @@ mod tests {
         assert_eq!(run(&mut vm, 340, &[array, si(2)]), Some(si(7)));
         assert_eq!(run(&mut vm, 340, &[array, si(3)]), None);
         assert_eq!(run(&mut vm, 340, &[si(5), si(1)]), None);
+    }
+
+    #[test]
+    fn the_signaler_context_is_the_first_not_running_for_the_exception() {
+        let mut vm = Vm::bootstrap(VmOptions::default()).expect("the class library loads");
+        let source = "ZeroDivide subclass: #OwnClassError instanceVariableNames: '' classVariableNames: '' package: 'Test'.
+            (Smalltalk at: #OwnClassError) compile: 'class ^ZeroDivide'.
+            {ZeroDivide new. (Smalltalk at: #OwnClassError) new. Array new: 5}";
+        let objects = vm.evaluate(source, "test").expect("evaluates");
+        let [exception, own_class, array] = [0, 1, 2].map(|i| vm.mem.heap.fetch(objects, i));
+        vm.ctx = vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 8).expect("room");
+        let [signal, by_class, signaler] = [0; 3].map(|_| {
+            vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 1).expect("room")
+        });
+        let zero_divide = vm.mem.class_of(exception);
+        let heap = &mut vm.mem.heap;
+        heap.store(exception, SIGNAL_CONTEXT, signal);
+        heap.store(own_class, SIGNAL_CONTEXT, signal);
+        for (ctx, rcvr, sender) in [(signal, exception, by_class), (by_class, zero_divide, signaler), (signaler, si(5), NIL)] {
+            heap.store(ctx, context::RECEIVER, rcvr);
+            heap.store(ctx, context::SENDER, sender);
+        }
+        assert_eq!(run(&mut vm, 342, &[exception]), Some(signaler));
+        vm.mem.heap.store(signaler, context::RECEIVER, exception);
+        assert_eq!(run(&mut vm, 342, &[exception]), Some(NIL));
+        // Left to the library's loop: a sender that is not a Context, a
+        // class with its own `class`, an object without Exception's slots.
+        vm.mem.heap.store(by_class, context::SENDER, si(7));
+        assert_eq!(run(&mut vm, 342, &[exception]), None);
+        vm.mem.heap.store(by_class, context::SENDER, NIL);
+        assert_eq!(run(&mut vm, 342, &[exception]), Some(NIL));
+        assert_eq!(run(&mut vm, 342, &[own_class]), None);
+        assert_eq!(run(&mut vm, 342, &[array]), None);
+        assert_eq!(run(&mut vm, 342, &[si(3)]), None);
     }
 }

@@ -455,6 +455,11 @@ pub enum Primitive {
     ContextTempAt = 340,
     /// `Context>>tempAt: index put: value`: what `basicAt:put:` does.
     ContextTempAtPut = 341,
+    /// `Exception>>signalerContext`: from the exception's signalContext
+    /// on, the first context whose receiver is neither the exception nor
+    /// its class; nil if none. Fails unless the receiver has Exception's
+    /// slots and `class` is Object's, or on a sender that is not a Context.
+    ExceptionSignalerContext = 342,
 }
 
 impl Primitive {
@@ -657,6 +662,7 @@ impl Primitive {
             335 => P::WriteStreamNextPutAll,
             340 => P::ContextTempAt,
             341 => P::ContextTempAtPut,
+            342 => P::ExceptionSignalerContext,
             _ => return None,
         })
     }
@@ -675,6 +681,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 195);
+        assert_eq!(seen, 196);
     }
 }
