@@ -53,8 +53,34 @@ pub fn exception(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let ctx = signaler_context(vm, receiver(vm, argc)).ok_or(PrimError::Fail)?;
             answer(vm, argc, ctx)
         }
+        P::ContextNextHandlerContext => {
+            let ctx = next_handler_context(vm, receiver(vm, argc)).ok_or(PrimError::Fail)?;
+            answer(vm, argc, ctx)
+        }
         _ => Err(PrimError::Fail),
     }
+}
+
+/// What `Context>>nextHandlerContext` answers for `ctx`: the first of its
+/// senders that is an `on:do:` activation, or nil. None (the library's
+/// code decides) when something on the way is not a Context.
+fn next_handler_context(vm: &Vm, ctx: Oop) -> Option<Oop> {
+    let nil = vm.mem.nil();
+    let is_context = |c: Oop| c.is_object() && vm.mem.heap.class_index_of(c) == KnownClass::Context.index();
+    if !is_context(ctx) {
+        return None;
+    }
+    let mut c = vm.sender_of(ctx);
+    for _ in 0..MOST_SENDERS {
+        if c == nil || (is_context(c) && vm.is_handler_context(c)) {
+            return Some(c);
+        }
+        if !is_context(c) {
+            return None;
+        }
+        c = vm.sender_of(c);
+    }
+    None
 }
 
 /// What `Exception>>signalerContext` answers for `exception`: from its
@@ -201,5 +227,29 @@ mod tests {
         assert_eq!(run(&mut vm, 342, &[own_class]), None);
         assert_eq!(run(&mut vm, 342, &[array]), None);
         assert_eq!(run(&mut vm, 342, &[si(3)]), None);
+    }
+
+    #[test]
+    fn the_next_handler_context_is_the_first_on_do_among_the_senders() {
+        let mut vm = Vm::bootstrap(VmOptions::default()).expect("the class library loads");
+        let on_do = vm.evaluate("BlockClosure >> #on:do:", "test").expect("evaluates");
+        vm.ctx = vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 8).expect("room");
+        let [top, middle, handler] = [0; 3].map(|_| {
+            vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 3).expect("room")
+        });
+        let heap = &mut vm.mem.heap;
+        heap.store(top, context::SENDER, middle);
+        heap.store(middle, context::SENDER, handler);
+        heap.store(handler, context::METHOD, on_do);
+        assert_eq!(run(&mut vm, 343, &[top]), Some(handler));
+        assert_eq!(run(&mut vm, 343, &[middle]), Some(handler));
+        // Not the receiver itself; none below it.
+        assert_eq!(run(&mut vm, 343, &[handler]), Some(NIL));
+        vm.mem.heap.store(handler, context::METHOD, NIL);
+        assert_eq!(run(&mut vm, 343, &[top]), Some(NIL));
+        // Left to the library's code: a sender that is not a Context.
+        vm.mem.heap.store(middle, context::SENDER, si(4));
+        assert_eq!(run(&mut vm, 343, &[top]), None);
+        assert_eq!(run(&mut vm, 343, &[si(4)]), None);
     }
 }

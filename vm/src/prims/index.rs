@@ -460,6 +460,10 @@ pub enum Primitive {
     /// its class; nil if none. Fails unless the receiver has Exception's
     /// slots and `class` is Object's, or on a sender that is not a Context.
     ExceptionSignalerContext = 342,
+    /// `Context>>nextHandlerContext`: the first of the receiver's senders
+    /// that is an `on:do:` activation (see HandlerMarker); nil if none.
+    /// Fails if a sender on the way is not a Context.
+    ContextNextHandlerContext = 343,
 }
 
 impl Primitive {
@@ -663,6 +667,7 @@ impl Primitive {
             340 => P::ContextTempAt,
             341 => P::ContextTempAtPut,
             342 => P::ExceptionSignalerContext,
+            343 => P::ContextNextHandlerContext,
             _ => return None,
         })
     }
@@ -681,6 +686,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 196);
+        assert_eq!(seen, 197);
     }
 }
