@@ -29,15 +29,13 @@ const MOST_SENDERS: usize = 1 << 20;
 
 pub fn exception(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
     match prim {
-        P::ContextTempAt => {
-            match context_temp_index(vm, argc) {
-                Some(slot) => {
-                    let value = vm.mem.heap.fetch(receiver(vm, argc), slot);
-                    answer(vm, argc, value)
-                }
-                None => object::object(vm, P::BasicAt, argc),
+        P::ContextTempAt => match context_temp_index(vm, argc) {
+            Some(slot) => {
+                let value = vm.mem.heap.fetch(receiver(vm, argc), slot);
+                answer(vm, argc, value)
             }
-        }
+            None => object::object(vm, P::BasicAt, argc),
+        },
         P::ContextTempAtPut => {
             let ctx = receiver(vm, argc);
             match context_temp_index(vm, argc) {
@@ -102,7 +100,9 @@ fn signaler_context(vm: &Vm, exception: Oop) -> Option<Oop> {
         return None;
     }
     let name = heap.fetch(names, SIGNAL_CONTEXT);
-    if !name.is_object() || !matches!(heap.format_of(name), Format::Bytes { .. }) || heap.bytes(name) != SIGNAL_CONTEXT_NAME
+    if !name.is_object()
+        || !matches!(heap.format_of(name), Format::Bytes { .. })
+        || heap.bytes(name) != SIGNAL_CONTEXT_NAME
     {
         return None;
     }
@@ -198,7 +198,8 @@ mod tests {
     #[test]
     fn the_signaler_context_is_the_first_not_running_for_the_exception() {
         let mut vm = Vm::bootstrap(VmOptions::default()).expect("the class library loads");
-        let source = "ZeroDivide subclass: #OwnClassError instanceVariableNames: '' classVariableNames: '' package: 'Test'.
+        let source =
+            "ZeroDivide subclass: #OwnClassError instanceVariableNames: '' classVariableNames: '' package: 'Test'.
             (Smalltalk at: #OwnClassError) compile: 'class ^ZeroDivide'.
             {ZeroDivide new. (Smalltalk at: #OwnClassError) new. Array new: 5}";
         let objects = vm.evaluate(source, "test").expect("evaluates");
@@ -211,7 +212,9 @@ mod tests {
         let heap = &mut vm.mem.heap;
         heap.store(exception, SIGNAL_CONTEXT, signal);
         heap.store(own_class, SIGNAL_CONTEXT, signal);
-        for (ctx, rcvr, sender) in [(signal, exception, by_class), (by_class, zero_divide, signaler), (signaler, si(5), NIL)] {
+        for (ctx, rcvr, sender) in
+            [(signal, exception, by_class), (by_class, zero_divide, signaler), (signaler, si(5), NIL)]
+        {
             heap.store(ctx, context::RECEIVER, rcvr);
             heap.store(ctx, context::SENDER, sender);
         }
