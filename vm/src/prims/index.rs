@@ -449,6 +449,21 @@ pub enum Primitive {
     /// ByteArray themselves: what their `basicNew: n` answers. Fails for
     /// other classes, whose `basicNew:` may be their own.
     ArrayedNew = 337,
+    // The exception system's reflection (prims::exception), 340-349.
+    /// `Context>>tempAt: index`: what `basicAt:` answers (the context's
+    /// temps are its indexed slots), read in place for a Context itself.
+    ContextTempAt = 340,
+    /// `Context>>tempAt: index put: value`: what `basicAt:put:` does.
+    ContextTempAtPut = 341,
+    /// `Exception>>signalerContext`: from the exception's signalContext
+    /// on, the first context whose receiver is neither the exception nor
+    /// its class; nil if none. Fails unless the receiver has Exception's
+    /// slots and `class` is Object's, or on a sender that is not a Context.
+    ExceptionSignalerContext = 342,
+    /// `Context>>nextHandlerContext`: the first of the receiver's senders
+    /// that is an `on:do:` activation (see HandlerMarker); nil if none.
+    /// Fails if a sender on the way is not a Context.
+    ContextNextHandlerContext = 343,
 }
 
 impl Primitive {
@@ -649,6 +664,10 @@ impl Primitive {
             333 => P::ArrayedConcatenate,
             334 => P::WriteStreamNextPut,
             335 => P::WriteStreamNextPutAll,
+            340 => P::ContextTempAt,
+            341 => P::ContextTempAtPut,
+            342 => P::ExceptionSignalerContext,
+            343 => P::ContextNextHandlerContext,
             _ => return None,
         })
     }
@@ -667,6 +686,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 193);
+        assert_eq!(seen, 197);
     }
 }

@@ -11,6 +11,7 @@ pub mod arrayed;
 pub mod character;
 pub mod collection;
 pub mod control;
+pub mod exception;
 pub mod file;
 pub mod float;
 pub mod index;
@@ -284,5 +285,8 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::CharacterAsLowercase
         | P::CharacterDigitValue => character::character(vm, prim, argc),
         P::LocalTimeZoneOffset => timezone::timezone(vm, prim, argc),
+        P::ContextTempAt | P::ContextTempAtPut | P::ExceptionSignalerContext | P::ContextNextHandlerContext => {
+            exception::exception(vm, prim, argc)
+        }
     }
 }

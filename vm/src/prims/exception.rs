@@ -1,0 +1,258 @@
+//! Fast paths for the exception system's own reflection: the handler
+//! search and the unwinding code (Context, 071; Exception, 080) read and
+//! write context temps by index on every signal. Each primitive here
+//! answers exactly what the general one it stands in for would answer,
+//! only without working out the receiver's shape from its class; anything
+//! else goes to that general primitive or fails to the method's code.
+//! This module must not know how exceptions are searched or unwound: the
+//! library decides that.
+
+use super::index::Primitive as P;
+use super::{answer, arg, receiver, PrimError, PrimResult};
+use crate::heap::{Format, Oop};
+use crate::interp::Vm;
+use crate::objects::layout::{class, code, context, special, KnownClass};
+use crate::prims::object;
+
+/// Where `Exception`'s fourth instance variable, `signalContext` (the
+/// context of `signal`), is; checked by name against the receiver's class.
+const SIGNAL_CONTEXT: usize = 3;
+const SIGNAL_CONTEXT_NAME: &[u8] = b"signalContext";
+
+/// The index of `class` among the special selectors
+/// (`smalt_compiler::bytecode::SPECIAL_SELECTORS`).
+const CLASS_SELECTOR: usize = 23;
+
+/// More senders than this and the walk is left to the library's loop
+/// (a chain made circular by hand runs there, where it can be interrupted).
+const MOST_SENDERS: usize = 1 << 20;
+
+pub fn exception(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
+    match prim {
+        P::ContextTempAt => match context_temp_index(vm, argc) {
+            Some(slot) => {
+                let value = vm.mem.heap.fetch(receiver(vm, argc), slot);
+                answer(vm, argc, value)
+            }
+            None => object::object(vm, P::BasicAt, argc),
+        },
+        P::ContextTempAtPut => {
+            let ctx = receiver(vm, argc);
+            match context_temp_index(vm, argc) {
+                Some(slot) if !vm.mem.heap.header(ctx).is_immutable() => {
+                    let value = arg(vm, argc, 1);
+                    vm.mem.heap.store(ctx, slot, value);
+                    answer(vm, argc, value)
+                }
+                _ => object::object(vm, P::BasicAtPut, argc),
+            }
+        }
+        P::ExceptionSignalerContext => {
+            let ctx = signaler_context(vm, receiver(vm, argc)).ok_or(PrimError::Fail)?;
+            answer(vm, argc, ctx)
+        }
+        P::ContextNextHandlerContext => {
+            let ctx = next_handler_context(vm, receiver(vm, argc)).ok_or(PrimError::Fail)?;
+            answer(vm, argc, ctx)
+        }
+        _ => Err(PrimError::Fail),
+    }
+}
+
+/// What `Context>>nextHandlerContext` answers for `ctx`: the first of its
+/// senders that is an `on:do:` activation, or nil. None (the library's
+/// code decides) when something on the way is not a Context.
+fn next_handler_context(vm: &Vm, ctx: Oop) -> Option<Oop> {
+    let nil = vm.mem.nil();
+    let is_context = |c: Oop| c.is_object() && vm.mem.heap.class_index_of(c) == KnownClass::Context.index();
+    if !is_context(ctx) {
+        return None;
+    }
+    let mut c = vm.sender_of(ctx);
+    for _ in 0..MOST_SENDERS {
+        if c == nil || (is_context(c) && vm.is_handler_context(c)) {
+            return Some(c);
+        }
+        if !is_context(c) {
+            return None;
+        }
+        c = vm.sender_of(c);
+    }
+    None
+}
+
+/// What `Exception>>signalerContext` answers for `exception`: from its
+/// signalContext on, the first context whose receiver is neither the
+/// exception nor its class (nil if none). None where the library's loop
+/// must decide: an object without Exception's slots, a class whose
+/// `class` is not Object's primitive, a sender that is not a Context.
+fn signaler_context(vm: &Vm, exception: Oop) -> Option<Oop> {
+    if !exception.is_object() || !vm.mem.heap.format_of(exception).is_pointers() {
+        return None;
+    }
+    let heap = &vm.mem.heap;
+    let cls = vm.mem.class_of(exception);
+    if !cls.is_object() || heap.num_slots(cls) <= class::INSTANCE_VARIABLES {
+        return None;
+    }
+    let names = heap.fetch(cls, class::INSTANCE_VARIABLES);
+    if !names.is_object() || !heap.format_of(names).is_pointers() || heap.num_slots(names) <= SIGNAL_CONTEXT {
+        return None;
+    }
+    let name = heap.fetch(names, SIGNAL_CONTEXT);
+    if !name.is_object()
+        || !matches!(heap.format_of(name), Format::Bytes { .. })
+        || heap.bytes(name) != SIGNAL_CONTEXT_NAME
+    {
+        return None;
+    }
+    // The library's loop sends `self class`.
+    let selector = heap.fetch(vm.mem.special_object(special::SPECIAL_SELECTORS), CLASS_SELECTOR);
+    let method = vm.mem.lookup_method(cls, selector)?;
+    if code::primitive(vm.code_header(method)) != P::Class as usize {
+        return None;
+    }
+    let heap = &vm.mem.heap;
+    let nil = vm.mem.nil();
+    let mut ctx = heap.fetch(exception, SIGNAL_CONTEXT);
+    for _ in 0..MOST_SENDERS {
+        if ctx == nil {
+            return Some(nil);
+        }
+        if !ctx.is_object() || heap.class_index_of(ctx) != KnownClass::Context.index() {
+            return None;
+        }
+        let rcvr = heap.fetch(ctx, context::RECEIVER);
+        if rcvr != exception && rcvr != cls {
+            return Some(ctx);
+        }
+        ctx = heap.fetch(ctx, context::SENDER);
+    }
+    None
+}
+
+/// For `tempAt:` and `tempAt:put:` sent to a Context itself (whose named
+/// slots are `context::IVARS`): the slot of temp `index` (the first
+/// argument), if it is inside the context. None for anything else,
+/// which `basicAt:`'s general primitive then answers (or fails on).
+#[inline]
+fn context_temp_index(vm: &Vm, argc: usize) -> Option<usize> {
+    let ctx = receiver(vm, argc);
+    if !ctx.is_object() || vm.mem.heap.class_index_of(ctx) != KnownClass::Context.index() {
+        return None;
+    }
+    let index = arg(vm, argc, 0).to_small_integer()?;
+    let slot = context::FIRST_TEMP + usize::try_from(index).ok()?.checked_sub(1)?;
+    (slot < vm.mem.heap.num_slots(ctx)).then_some(slot)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::heap::{NIL, TRUE};
+    use crate::interp::VmOptions;
+    use crate::prims::integer::tests::{run, test_vm};
+
+    fn si(value: i64) -> Oop {
+        Oop::small_integer(value)
+    }
+
+    #[test]
+    fn class_is_the_special_selector_named() {
+        assert_eq!(smalt_compiler::bytecode::special_selector_index("class"), Some(CLASS_SELECTOR as u8));
+    }
+
+    #[test]
+    fn context_temps_are_read_and_written_in_place() {
+        let mut vm = test_vm();
+        let ctx = vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 3).expect("room");
+        assert_eq!(run(&mut vm, 341, &[ctx, si(3), si(42)]), Some(si(42)));
+        assert_eq!(vm.mem.heap.fetch(ctx, context::FIRST_TEMP + 2), si(42));
+        assert_eq!(run(&mut vm, 340, &[ctx, si(3)]), Some(si(42)));
+        assert_eq!(run(&mut vm, 340, &[ctx, si(1)]), Some(NIL));
+        assert_eq!(run(&mut vm, 341, &[ctx, si(1), TRUE]), Some(TRUE));
+        assert_eq!(run(&mut vm, 340, &[ctx, si(1)]), Some(TRUE));
+    }
+
+    #[test]
+    fn outside_a_context_they_answer_as_basic_at_or_fail() {
+        let mut vm = test_vm();
+        let ctx = vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 2).expect("room");
+        // Out of bounds, or not an index: basicAt:'s primitive fails too.
+        // (This memory has no classes, so basicAt: sees no named slots:
+        // past all of them is out of bounds for both.)
+        let past = (context::FIRST_TEMP + 3) as i64;
+        assert_eq!(run(&mut vm, 340, &[ctx, si(0)]), None);
+        assert_eq!(run(&mut vm, 340, &[ctx, si(past)]), None);
+        assert_eq!(run(&mut vm, 340, &[ctx, NIL]), None);
+        assert_eq!(run(&mut vm, 341, &[ctx, si(past), NIL]), None);
+        assert_eq!(run(&mut vm, 341, &[ctx, si(-1), NIL]), None);
+        // Not a context: what basicAt: and basicAt:put: answer.
+        let array = vm.mem.allocate(KnownClass::Array, Format::Indexable, 2).expect("room");
+        assert_eq!(run(&mut vm, 341, &[array, si(2), si(7)]), Some(si(7)));
+        assert_eq!(run(&mut vm, 340, &[array, si(2)]), Some(si(7)));
+        assert_eq!(run(&mut vm, 340, &[array, si(3)]), None);
+        assert_eq!(run(&mut vm, 340, &[si(5), si(1)]), None);
+    }
+
+    #[test]
+    fn the_signaler_context_is_the_first_not_running_for_the_exception() {
+        let mut vm = Vm::bootstrap(VmOptions::default()).expect("the class library loads");
+        let source =
+            "ZeroDivide subclass: #OwnClassError instanceVariableNames: '' classVariableNames: '' package: 'Test'.
+            (Smalltalk at: #OwnClassError) compile: 'class ^ZeroDivide'.
+            {ZeroDivide new. (Smalltalk at: #OwnClassError) new. Array new: 5}";
+        let objects = vm.evaluate(source, "test").expect("evaluates");
+        let [exception, own_class, array] = [0, 1, 2].map(|i| vm.mem.heap.fetch(objects, i));
+        vm.ctx = vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 8).expect("room");
+        let [signal, by_class, signaler] = [0; 3].map(|_| {
+            vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 1).expect("room")
+        });
+        let zero_divide = vm.mem.class_of(exception);
+        let heap = &mut vm.mem.heap;
+        heap.store(exception, SIGNAL_CONTEXT, signal);
+        heap.store(own_class, SIGNAL_CONTEXT, signal);
+        for (ctx, rcvr, sender) in
+            [(signal, exception, by_class), (by_class, zero_divide, signaler), (signaler, si(5), NIL)]
+        {
+            heap.store(ctx, context::RECEIVER, rcvr);
+            heap.store(ctx, context::SENDER, sender);
+        }
+        assert_eq!(run(&mut vm, 342, &[exception]), Some(signaler));
+        vm.mem.heap.store(signaler, context::RECEIVER, exception);
+        assert_eq!(run(&mut vm, 342, &[exception]), Some(NIL));
+        // Left to the library's loop: a sender that is not a Context, a
+        // class with its own `class`, an object without Exception's slots.
+        vm.mem.heap.store(by_class, context::SENDER, si(7));
+        assert_eq!(run(&mut vm, 342, &[exception]), None);
+        vm.mem.heap.store(by_class, context::SENDER, NIL);
+        assert_eq!(run(&mut vm, 342, &[exception]), Some(NIL));
+        assert_eq!(run(&mut vm, 342, &[own_class]), None);
+        assert_eq!(run(&mut vm, 342, &[array]), None);
+        assert_eq!(run(&mut vm, 342, &[si(3)]), None);
+    }
+
+    #[test]
+    fn the_next_handler_context_is_the_first_on_do_among_the_senders() {
+        let mut vm = Vm::bootstrap(VmOptions::default()).expect("the class library loads");
+        let on_do = vm.evaluate("BlockClosure >> #on:do:", "test").expect("evaluates");
+        vm.ctx = vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 8).expect("room");
+        let [top, middle, handler] = [0; 3].map(|_| {
+            vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 3).expect("room")
+        });
+        let heap = &mut vm.mem.heap;
+        heap.store(top, context::SENDER, middle);
+        heap.store(middle, context::SENDER, handler);
+        heap.store(handler, context::METHOD, on_do);
+        assert_eq!(run(&mut vm, 343, &[top]), Some(handler));
+        assert_eq!(run(&mut vm, 343, &[middle]), Some(handler));
+        // Not the receiver itself; none below it.
+        assert_eq!(run(&mut vm, 343, &[handler]), Some(NIL));
+        vm.mem.heap.store(handler, context::METHOD, NIL);
+        assert_eq!(run(&mut vm, 343, &[top]), Some(NIL));
+        // Left to the library's code: a sender that is not a Context.
+        vm.mem.heap.store(middle, context::SENDER, si(4));
+        assert_eq!(run(&mut vm, 343, &[top]), None);
+        assert_eq!(run(&mut vm, 343, &[si(4)]), None);
+    }
+}
