@@ -153,6 +153,43 @@ impl Vm {
                 load!();
             }};
         }
+        // A send: the method is looked up here, and a quick method (a
+        // getter, a setter, `^self`, `^true`, `^false`, `^nil`) answered
+        // without storing and reloading the registers around a call.
+        macro_rules! send {
+            ($selector:expr, $argc:expr) => {{
+                let (selector, argc): (Oop, usize) = ($selector, $argc);
+                let rcvr = self.mem.heap.word(sp - 1 - argc);
+                match self.lookup(self.mem.heap.class_index_of(rcvr), selector) {
+                    Some(method) => {
+                        let header = self.code_header(method);
+                        let primitive = code::primitive(header);
+                        let getter = primitive.wrapping_sub(usize::from(quick::RETURN_INST_VAR));
+                        let setter = primitive.wrapping_sub(usize::from(quick::SET_INST_VAR));
+                        let constant = primitive.wrapping_sub(usize::from(quick::RETURN_SELF));
+                        if primitive == 0 {
+                            call!(self.send_to_method(method, header, argc)?);
+                        } else if argc == 0 && getter < 256 && prims::quick::has_slot(self, rcvr, getter) {
+                            sp -= 1;
+                            push!(self.mem.heap.fetch(rcvr, getter));
+                        } else if argc == 1 && setter < 256 && prims::quick::has_slot(self, rcvr, setter) {
+                            // `ivar := arg`, answering the receiver.
+                            let value = pop!();
+                            self.note_slot_write(rcvr, setter);
+                            self.mem.heap.store(rcvr, setter, value);
+                        } else if constant < 4 {
+                            // `^self`, `^true`, `^false`, `^nil`, in that order.
+                            let answer = [rcvr, crate::heap::TRUE, crate::heap::FALSE, crate::heap::NIL][constant];
+                            sp -= argc + 1;
+                            push!(answer);
+                        } else {
+                            call!(self.send_to_method(method, header, argc)?);
+                        }
+                    }
+                    None => call!(self.not_understood(selector, argc)?),
+                }
+            }};
+        }
         // A one-argument special send with the receiver on the stack and the
         // argument in hand: `==`, and SmallInteger arithmetic and comparisons,
         // are answered here; a comparison followed by a conditional jump
@@ -255,7 +292,10 @@ impl Vm {
                             }
                             None => call!(self.send_special(index)?),
                         },
-                        _ => call!(self.send_special(index)?),
+                        _ => {
+                            let argc = SPECIAL_SELECTORS[index as usize].1 as usize;
+                            send!(self.special_selector(index), argc);
+                        }
                     }
                 }
                 op::SEND_SPECIAL_TEMP => {
@@ -385,31 +425,7 @@ impl Vm {
                     let lit = ext | byte!() as usize;
                     let argc = byte!() as usize;
                     let selector = self.literal(lit);
-                    let rcvr = self.mem.heap.word(sp - 1 - argc);
-                    match self.lookup(self.mem.heap.class_index_of(rcvr), selector) {
-                        Some(method) => {
-                            // A quick getter or setter is answered here,
-                            // without storing and reloading the registers.
-                            let header = self.code_header(method);
-                            let primitive = code::primitive(header);
-                            let getter = primitive.wrapping_sub(usize::from(quick::RETURN_INST_VAR));
-                            let setter = primitive.wrapping_sub(usize::from(quick::SET_INST_VAR));
-                            if primitive == 0 {
-                                call!(self.send_to_method(method, header, argc)?);
-                            } else if argc == 0 && getter < 256 && prims::quick::has_slot(self, rcvr, getter) {
-                                sp -= 1;
-                                push!(self.mem.heap.fetch(rcvr, getter));
-                            } else if argc == 1 && setter < 256 && prims::quick::has_slot(self, rcvr, setter) {
-                                // `ivar := arg`, answering the receiver.
-                                let value = pop!();
-                                self.note_slot_write(rcvr, setter);
-                                self.mem.heap.store(rcvr, setter, value);
-                            } else {
-                                call!(self.send_to_method(method, header, argc)?);
-                            }
-                        }
-                        None => call!(self.not_understood(selector, argc)?),
-                    }
+                    send!(selector, argc);
                 }
                 op::SUPER_SEND => {
                     let lit = ext | byte!() as usize;
@@ -595,6 +611,13 @@ impl Vm {
         self.mem.heap.fetch(table, index as usize)
     }
 }
+
+// The `send!` macro answers the quick constants by their order.
+const _: () = assert!(
+    quick::RETURN_TRUE == quick::RETURN_SELF + 1
+        && quick::RETURN_FALSE == quick::RETURN_SELF + 2
+        && quick::RETURN_NIL == quick::RETURN_SELF + 3
+);
 
 /// Indices in `SPECIAL_SELECTORS` that the interpreter answers itself.
 mod special_index {
