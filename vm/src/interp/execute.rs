@@ -153,6 +153,30 @@ impl Vm {
                 load!();
             }};
         }
+        // Pushes the answer of a send made in the loop, or, when it is a
+        // Boolean and a conditional jump comes next (`ifTrue:`, `whileTrue:`,
+        // a loop's test), takes the jump at once.
+        macro_rules! answer {
+            ($value:expr) => {{
+                let answer: Oop = $value;
+                // A Boolean (tested first: no memory read) and a jump next.
+                let next = if answer == crate::heap::TRUE || answer == crate::heap::FALSE {
+                    self.mem.heap.byte_at(ip)
+                } else {
+                    op::JUMP
+                };
+                if next == op::JUMP_IF_FALSE || next == op::JUMP_IF_TRUE {
+                    ip += 1;
+                    let offset = self.jump_offset_at(&mut ip);
+                    let when = if next == op::JUMP_IF_TRUE { crate::heap::TRUE } else { crate::heap::FALSE };
+                    if answer == when {
+                        jump!(offset);
+                    }
+                } else {
+                    push!(answer);
+                }
+            }};
+        }
         // A send: the method is looked up here, and a quick method (a
         // getter, a setter, `^self`, `^true`, `^false`, `^nil`) answered
         // without storing and reloading the registers around a call.
@@ -181,7 +205,7 @@ impl Vm {
                             // `^self`, `^true`, `^false`, `^nil`, in that order.
                             let answer = [rcvr, crate::heap::TRUE, crate::heap::FALSE, crate::heap::NIL][constant];
                             sp -= argc + 1;
-                            push!(answer);
+                            answer!(answer);
                         } else {
                             call!(self.send_to_method(method, header, argc)?);
                         }
@@ -220,22 +244,7 @@ impl Vm {
                 match answer {
                     Some(answer) => {
                         sp -= 1;
-                        // A Boolean (tested first: no memory read) and a jump next.
-                        let next = if answer == crate::heap::TRUE || answer == crate::heap::FALSE {
-                            self.mem.heap.byte_at(ip)
-                        } else {
-                            op::JUMP
-                        };
-                        if next == op::JUMP_IF_FALSE || next == op::JUMP_IF_TRUE {
-                            ip += 1;
-                            let offset = self.jump_offset_at(&mut ip);
-                            let when = if next == op::JUMP_IF_TRUE { crate::heap::TRUE } else { crate::heap::FALSE };
-                            if answer == when {
-                                jump!(offset);
-                            }
-                        } else {
-                            push!(answer);
-                        }
+                        answer!(answer);
                     }
                     None => {
                         push!(arg);
