@@ -124,6 +124,39 @@ fn a_user_interrupt_can_be_handled_and_the_program_goes_on() {
 }
 
 #[test]
+fn ctrl_c_reaches_an_inlined_to_do_loop() {
+    let dir = TempDir::new().expect("a temp dir");
+    // The loop's step and test are one instruction (ForLoop) jumping back
+    // to itself; the interrupt is looked for at that backward jump.
+    write(
+        dir.path(),
+        "counting.st",
+        "| r n |\n\
+         n := 0.\n\
+         r := ['counting' displayNl. Smalltalk flush. 1 to: SmallInteger maxVal do: [:i | ]. 'finished']\n\
+             on: UserInterrupt do: [:e | e return: 'stopped counting'].\n\
+         r displayNl.\n\
+         r := ['again' displayNl. Smalltalk flush. 1 to: SmallInteger maxVal do: [:i | n := n + i]. 'finished']\n\
+             on: UserInterrupt do: [:e | e return: 'stopped again'].\n\
+         r displayNl.\n\
+         (n > 0) printNl.\n",
+    );
+    let mut child = start(dir.path(), &["counting.st"]);
+    let mut rest = wait_for_line(&mut child, "counting");
+    signal(&child, "INT");
+    let mut line = String::new();
+    rest.read_line(&mut line).expect("stdout reads");
+    assert_eq!(line, "stopped counting\n");
+    line.clear();
+    rest.read_line(&mut line).expect("stdout reads");
+    assert_eq!(line, "again\n");
+    signal(&child, "INT");
+    let (status, out, err) = finish(child, rest);
+    assert_eq!(status.code(), Some(0), "stdout: {out} stderr: {err}");
+    assert_eq!(out, "stopped again\ntrue\n");
+}
+
+#[test]
 fn ctrl_c_reaches_a_program_waiting_on_a_delay() {
     let dir = TempDir::new().expect("a temp dir");
     write(
