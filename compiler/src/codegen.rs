@@ -701,18 +701,19 @@ impl<'x> Generator<'x> {
         self.at(f, m.span);
         f.em.emit(I::Dup);
         f.em.emit(I::PopIntoTemp(counter));
-        // A loop whose counter and step may use `ForLoop` keeps even a
-        // literal limit in a temp, where that instruction reads it.
+        // A loop that will use `ForLoop` (its counter, limit and step in
+        // temps below 256, its direction known) keeps even a literal limit
+        // in a temp, where that instruction reads it.
         let fast_counter = u8::try_from(counter).ok();
         let fast_step = match &step {
             Step::Constant(Literal::Integer(n)) => i8::try_from(n).ok().filter(|&s| s != 0).map(|s| s as u8),
             Step::Constant(_) => None,
             Step::Temp(_) => Some(0),
         };
+        let direction_known = descending.is_some() || f.doubled_loops < MAX_DOUBLED_LOOPS;
+        let fast_loop = fast_counter.is_some() && fast_step.is_some() && direction_known && f.num_temps + 2 <= 256;
         let limit = match limit_expr {
-            Expr::Literal(node @ LitNode { lit: Lit::Number(_), .. })
-                if fast_counter.is_none() || fast_step.is_none() =>
-            {
+            Expr::Literal(node @ LitNode { lit: Lit::Number(_), .. }) if !fast_loop => {
                 Limit::Constant(literal::value(node)?)
             }
             Expr::Literal(node @ LitNode { lit: Lit::Number(_), .. }) => {

@@ -11,11 +11,11 @@ use std::rc::Rc;
 use num_traits::ToPrimitive;
 
 use crate::bytecode::{for_loop, Instruction, SPECIAL_SELECTORS};
+use crate::code::{CompiledCode, Literal};
 
 /// The integers `ForLoop` takes its fast path for here: far narrower than
 /// the VM's SmallIntegers, so that tests reach the sends that follow it.
 pub const FOR_LOOP_SMALL: i64 = 1 << 16;
-use crate::code::{CompiledCode, Literal};
 
 #[derive(Debug, Clone)]
 pub enum V {
