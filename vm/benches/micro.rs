@@ -2,7 +2,10 @@
 //! `cargo bench -p smalt-vm --bench micro`.
 //!
 //! - `send`: a Smalltalk loop of 100,000 sends of a user-defined unary
-//!   method, run by the interpreter in a bootstrapped world;
+//!   method, run by the interpreter in a bootstrapped world; the method is
+//!   `^self`, a quick method answered without a context;
+//! - `activation`: the same with a method (`^1`) that runs in a context of
+//!   its own: a send, an activation and a return;
 //! - `allocation`: 100,000 `Object new`-sized objects, from Smalltalk
 //!   (`Array new: 2` in a loop) and straight from the heap (`Heap::allocate`,
 //!   scavenging all-garbage eden whenever it asks to);
@@ -29,11 +32,18 @@ Object subclass: MicroBench [
         1 to: n do: [:i | b noop].
         ^n
     ]
+    MicroBench class >> activations: n [
+        | b |
+        b := self new.
+        1 to: n do: [:i | b one].
+        ^n
+    ]
     MicroBench class >> allocations: n [
         1 to: n do: [:i | Array new: 2].
         ^n
     ]
     noop [ ^self ]
+    one [ ^1 ]
 ]
 ";
 
@@ -49,6 +59,9 @@ fn interpreter(c: &mut Criterion) {
     group.throughput(Throughput::Elements(100_000));
     group.bench_function("send", |b| {
         b.iter(|| black_box(vm.evaluate("MicroBench sends: 100000", "bench").expect("runs")))
+    });
+    group.bench_function("activation", |b| {
+        b.iter(|| black_box(vm.evaluate("MicroBench activations: 100000", "bench").expect("runs")))
     });
     group.bench_function("allocation", |b| {
         b.iter(|| black_box(vm.evaluate("MicroBench allocations: 100000", "bench").expect("runs")))
