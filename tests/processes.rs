@@ -46,6 +46,13 @@ fn wait_for_line(child: &mut Child, line: &str) -> BufReader<std::process::Child
     }
 }
 
+/// The next line of stdout, with its newline.
+fn next_line(reader: &mut impl BufRead) -> String {
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("stdout reads");
+    line
+}
+
 fn signal(child: &Child, name: &str) {
     let status = Command::new("kill").args([&format!("-{name}"), &child.id().to_string()]).status();
     assert!(status.expect("kill runs").success(), "kill -{name} failed");
@@ -110,12 +117,8 @@ fn a_user_interrupt_can_be_handled_and_the_program_goes_on() {
     let mut child = start(dir.path(), &["handled.st"]);
     let mut rest = wait_for_line(&mut child, "looping");
     signal(&child, "INT");
-    let mut line = String::new();
-    rest.read_line(&mut line).expect("stdout reads");
-    assert_eq!(line, "caught Interrupted\n");
-    line.clear();
-    rest.read_line(&mut line).expect("stdout reads");
-    assert_eq!(line, "again\n");
+    assert_eq!(next_line(&mut rest), "caught Interrupted\n");
+    assert_eq!(next_line(&mut rest), "again\n");
     signal(&child, "INT");
     let (status, out, err) = finish(child, rest);
     assert_eq!(status.code(), Some(130), "stdout: {out} stderr: {err}");
@@ -144,12 +147,8 @@ fn ctrl_c_reaches_an_inlined_to_do_loop() {
     let mut child = start(dir.path(), &["counting.st"]);
     let mut rest = wait_for_line(&mut child, "counting");
     signal(&child, "INT");
-    let mut line = String::new();
-    rest.read_line(&mut line).expect("stdout reads");
-    assert_eq!(line, "stopped counting\n");
-    line.clear();
-    rest.read_line(&mut line).expect("stdout reads");
-    assert_eq!(line, "again\n");
+    assert_eq!(next_line(&mut rest), "stopped counting\n");
+    assert_eq!(next_line(&mut rest), "again\n");
     signal(&child, "INT");
     let (status, out, err) = finish(child, rest);
     assert_eq!(status.code(), Some(0), "stdout: {out} stderr: {err}");

@@ -64,7 +64,7 @@ pub fn exception(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
 /// code decides) when something on the way is not a Context.
 fn next_handler_context(vm: &Vm, ctx: Oop) -> Option<Oop> {
     let nil = vm.mem.nil();
-    let is_context = |c: Oop| c.is_object() && vm.mem.heap.class_index_of(c) == KnownClass::Context.index();
+    let is_context = |c: Oop| vm.mem.is_instance_of(c, KnownClass::Context);
     if !is_context(ctx) {
         return None;
     }
@@ -119,7 +119,7 @@ fn signaler_context(vm: &Vm, exception: Oop) -> Option<Oop> {
         if ctx == nil {
             return Some(nil);
         }
-        if !ctx.is_object() || heap.class_index_of(ctx) != KnownClass::Context.index() {
+        if !vm.mem.is_instance_of(ctx, KnownClass::Context) {
             return None;
         }
         let rcvr = heap.fetch(ctx, context::RECEIVER);
@@ -138,7 +138,7 @@ fn signaler_context(vm: &Vm, exception: Oop) -> Option<Oop> {
 #[inline]
 fn context_temp_index(vm: &Vm, argc: usize) -> Option<usize> {
     let ctx = receiver(vm, argc);
-    if !ctx.is_object() || vm.mem.heap.class_index_of(ctx) != KnownClass::Context.index() {
+    if !vm.mem.is_instance_of(ctx, KnownClass::Context) {
         return None;
     }
     let index = arg(vm, argc, 0).to_small_integer()?;
