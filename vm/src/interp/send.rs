@@ -186,12 +186,20 @@ impl Vm {
         // The receiver and arguments, as heap word indices in the sender's frame.
         let args = frame_base(self.ctx) + self.sp - argc;
         let receiver = self.mem.heap.word(args - 1);
+        self.take_arguments(ctx, args, argc);
+        self.enter_context(ctx, method, header, receiver, self.mem.nil())
+    }
+
+    /// Moves the `argc` arguments at heap word `args` of the active frame
+    /// into the new context's first temps, and pops them and the receiver
+    /// (or block) below them.
+    #[inline(always)]
+    fn take_arguments(&mut self, ctx: Oop, args: usize, argc: usize) {
         for i in 0..argc {
             let arg = self.mem.heap.word(args + i);
             self.mem.heap.init_slot(ctx, context::FIRST_TEMP + i, arg);
         }
         self.pop_n(argc + 1);
-        self.enter_context(ctx, method, header, receiver, self.mem.nil())
     }
 
     /// Fills a new context's fixed slots, links it to the active one and
@@ -286,11 +294,7 @@ impl Vm {
         let closure_oop = self.mem.heap.word(args - 1);
         let Some((block, header)) = self.block_taking(closure_oop, argc) else { return Ok(false) };
         let ctx = self.allocate_context(code::num_temps(header) + code::max_stack(header))?;
-        for i in 0..argc {
-            let arg = self.mem.heap.word(args + i);
-            self.mem.heap.init_slot(ctx, context::FIRST_TEMP + i, arg);
-        }
-        self.pop_n(argc + 1);
+        self.take_arguments(ctx, args, argc);
         self.enter_block(ctx, closure_oop, block, header, argc)?;
         Ok(true)
     }
