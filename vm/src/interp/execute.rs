@@ -5,7 +5,7 @@ use smalt_compiler::bytecode::{for_loop, quick, SPECIAL_IDENTITY, SPECIAL_SELECT
 use super::frame::frame_base;
 use super::returns::Returned;
 use super::{Halt, Vm};
-use crate::heap::{Format, Oop};
+use crate::heap::{Format, Oop, NIL};
 use crate::objects::layout::{association, closure, code, special, KnownClass};
 use crate::{prims, VmError};
 
@@ -141,16 +141,54 @@ impl Vm {
                 }
             }};
         }
+        // A return: `^value`, or with `from_block` a block's answer to its
+        // caller. The common case is done on the registers; the rest
+        // (non-local returns, edited contexts, the bottom of the
+        // evaluation) by the general code.
         macro_rules! returned {
-            ($value:expr) => {{
-                let value: Oop = $value;
-                save!();
-                if let Returned::Finished(v) = self.return_from_method(value)? {
-                    if let Some(v) = self.bottom_returned(v)? {
-                        return Ok(v);
+            ($value:expr, $from_block:expr) => {{
+                let (value, from_block): (Oop, bool) = ($value, $from_block);
+                if !self.return_in_loop(value, from_block, &mut ip, &mut fp, &mut sp) {
+                    save!();
+                    let returned =
+                        if from_block { self.return_to_sender(value)? } else { self.return_from_method(value)? };
+                    if let Returned::Finished(v) = returned {
+                        if let Some(v) = self.bottom_returned(v)? {
+                            return Ok(v);
+                        }
                     }
+                    load!();
                 }
-                load!();
+            }};
+        }
+        // Enters `code` (a method, or the block of `closure_oop`) with the
+        // receiver or closure and `argc` arguments on the stack, answering
+        // whether it did; `$general` is the way when the context cannot be
+        // made on the registers.
+        macro_rules! enter {
+            ($code:expr, $header:expr, $argc:expr, $closure:expr, $general:expr) => {{
+                if self.enter_in_loop($code, $header, $argc, $closure, &mut ip, &mut fp, &mut sp) {
+                    if self.entry_checks_needed() {
+                        call!(self.entry_checks()?);
+                    }
+                    true
+                } else {
+                    call!($general)
+                }
+            }};
+        }
+        // `value`, `value:` of a block taking that many arguments: entered
+        // here (answering true); false for anything else.
+        macro_rules! block_value {
+            ($argc:expr) => {{
+                let argc: usize = $argc;
+                match self.block_taking(self.mem.heap.word(sp - 1 - argc), argc) {
+                    Some((block, header)) => {
+                        let closure_oop = self.mem.heap.word(sp - 1 - argc);
+                        enter!(block, header, argc, closure_oop, self.activate_block(argc)?)
+                    }
+                    None => false,
+                }
             }};
         }
         // Pushes the answer of a send made in the loop, or, when it is a
@@ -195,7 +233,14 @@ impl Vm {
                         let setter = primitive.wrapping_sub(usize::from(quick::SET_INST_VAR));
                         let constant = primitive.wrapping_sub(usize::from(quick::RETURN_SELF));
                         if primitive == 0 {
-                            call!(self.send_to_method(method, header, argc)?);
+                            if code::num_args(header) == argc {
+                                enter!(method, header, argc, NIL, {
+                                    self.send_to_method(method, header, argc)?;
+                                    true
+                                });
+                            } else {
+                                call!(self.send_to_method(method, header, argc)?);
+                            }
                         } else if argc == 0 && getter < 256 && prims::quick::has_slot(self, rcvr, getter) {
                             sp -= 1;
                             push!(self.mem.heap.fetch(rcvr, getter));
@@ -251,7 +296,7 @@ impl Vm {
                     }
                     None => {
                         push!(arg);
-                        if index != special_index::VALUE_ || !call!(self.activate_block(1)?) {
+                        if index != special_index::VALUE_ || !block_value!(1) {
                             call!(self.send_special(index)?);
                         }
                     }
@@ -293,7 +338,7 @@ impl Vm {
                             }
                         }
                         special_index::VALUE => {
-                            if !call!(self.activate_block(0)?) {
+                            if !block_value!(0) {
                                 call!(self.send_special(index)?);
                             }
                         }
@@ -445,21 +490,12 @@ impl Vm {
                     let selector = self.literal(lit);
                     call!(self.super_send(selector, argc)?);
                 }
-                op::RETURN_TOP => returned!(pop!()),
-                op::RETURN_RECEIVER => returned!(self.receiver),
-                op::RETURN_NIL => returned!(crate::heap::NIL),
-                op::RETURN_TRUE => returned!(crate::heap::TRUE),
-                op::RETURN_FALSE => returned!(crate::heap::FALSE),
-                op::BLOCK_RETURN => {
-                    let value = pop!();
-                    save!();
-                    if let Returned::Finished(v) = self.return_to_sender(value)? {
-                        if let Some(v) = self.bottom_returned(v)? {
-                            return Ok(v);
-                        }
-                    }
-                    load!();
-                }
+                op::RETURN_TOP => returned!(pop!(), false),
+                op::RETURN_RECEIVER => returned!(self.receiver, false),
+                op::RETURN_NIL => returned!(NIL, false),
+                op::RETURN_TRUE => returned!(crate::heap::TRUE, false),
+                op::RETURN_FALSE => returned!(crate::heap::FALSE, false),
+                op::BLOCK_RETURN => returned!(pop!(), true),
                 op::JUMP => {
                     let offset = self.jump_offset_at(&mut ip);
                     jump!(offset);

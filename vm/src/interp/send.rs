@@ -4,7 +4,7 @@
 
 use super::frame::frame_base;
 use super::{Halt, Vm};
-use crate::heap::{Format, Oop};
+use crate::heap::{Format, Oop, NIL};
 use crate::objects::layout::{closure, code, context, message, special, KnownClass};
 use crate::prims::index::Primitive;
 use crate::prims::{self, PrimError};
@@ -230,6 +230,86 @@ impl Vm {
         self.sp = num_temps;
         self.code_base = code::code_base(method, header);
         self.depth += 1;
+        if self.entry_checks_needed() {
+            self.entry_checks()?;
+        }
+        Ok(())
+    }
+
+    /// Activates `code`, a method or the block of `closure_oop` (nil for a
+    /// method), for the bytecode loop and on its registers (`ip`, `fp`,
+    /// `sp`, see [`Vm::interpret`]): the receiver (or the closure) and
+    /// `argc` arguments are the top of the active stack. The caller's pc
+    /// and stack pointer go straight into its context and the new
+    /// context's into the registers, with no trip through the Vm's fields.
+    /// Answers false, having done nothing, when the new context cannot be
+    /// bumped in eden; [`Vm::activate_method`] then does it the general
+    /// way. The caller does [`Vm::entry_checks`] when they are needed.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn enter_in_loop(
+        &mut self,
+        code: Oop,
+        header: i64,
+        argc: usize,
+        closure_oop: Oop,
+        ip: &mut usize,
+        fp: &mut usize,
+        sp: &mut usize,
+    ) -> bool {
+        let num_temps = code::num_temps(header);
+        let slots = context::FIRST_TEMP + num_temps + code::max_stack(header);
+        let heap = &mut self.mem.heap;
+        let args = *sp - argc;
+        let receiver =
+            if closure_oop == NIL { heap.word(args - 1) } else { heap.fetch(closure_oop, closure::RECEIVER) };
+        // The fixed slots, in the order of `layout::context`.
+        let fixed = [self.ctx, Oop::small_integer(0), Oop::small_integer(num_temps as i64), code, closure_oop, receiver];
+        let Some(ctx) = heap.allocate_in_eden(KnownClass::Context.index(), Format::FixedIndexable, slots, &fixed)
+        else {
+            return false;
+        };
+        // The caller's registers: SmallIntegers, which need no barrier.
+        let caller = *fp - context::FIRST_TEMP;
+        heap.set_word_unbarriered(caller + context::PC, Oop::small_integer((*ip - self.code_base) as i64));
+        heap.set_word_unbarriered(caller + context::STACKP, Oop::small_integer((args - 1 - *fp) as i64));
+        // The new context is young: no barrier either for the arguments
+        // and the closure's copied values.
+        let new_fp = frame_base(ctx);
+        for i in 0..argc {
+            let arg = heap.word(args + i);
+            heap.set_word_unbarriered(new_fp + i, arg);
+        }
+        if closure_oop != NIL {
+            for i in 0..heap.num_slots(closure_oop) - closure::FIRST_COPIED {
+                let value = heap.fetch(closure_oop, closure::FIRST_COPIED + i);
+                heap.set_word_unbarriered(new_fp + argc + i, value);
+            }
+        }
+        self.ctx = ctx;
+        self.method = code;
+        self.receiver = receiver;
+        self.code_base = code::code_base(code, header);
+        self.depth += 1;
+        *ip = self.code_base;
+        *fp = new_fp;
+        *sp = new_fp + num_temps;
+        true
+    }
+
+    /// Whether a context just entered needs [`Vm::entry_checks`].
+    #[inline(always)]
+    pub(crate) fn entry_checks_needed(&self) -> bool {
+        self.attention_needed() || self.depth > self.depth_limit
+    }
+
+    /// What follows entering a context when [`Vm::entry_checks_needed`]:
+    /// the safe point, and `RecursionTooDeep` past the depth limit.
+    ///
+    /// # GC
+    /// A safe point.
+    #[inline(never)]
+    pub(crate) fn entry_checks(&mut self) -> Result<(), Halt> {
         if self.attention_needed() {
             self.safe_point()?;
         }
@@ -302,7 +382,7 @@ impl Vm {
     /// The CompiledBlock and its header, if `closure_oop` is a BlockClosure
     /// whose block takes `argc` arguments.
     #[inline]
-    fn block_taking(&self, closure_oop: Oop, argc: usize) -> Option<(Oop, i64)> {
+    pub(crate) fn block_taking(&self, closure_oop: Oop, argc: usize) -> Option<(Oop, i64)> {
         if !self.mem.is_instance_of(closure_oop, KnownClass::BlockClosure) {
             return None;
         }
