@@ -7,6 +7,7 @@ use super::returns::Returned;
 use super::{Halt, Vm};
 use crate::heap::{Format, Oop, NIL};
 use crate::objects::layout::{association, closure, code, special, KnownClass};
+use crate::prims::index::Primitive;
 use crate::{prims, VmError};
 
 /// The opcode bytes, for matching on the byte itself.
@@ -254,6 +255,8 @@ impl Vm {
                             let answer = [rcvr, crate::heap::TRUE, crate::heap::FALSE, crate::heap::NIL][constant];
                             sp -= argc + 1;
                             answer!(answer);
+                        } else if primitive == Primitive::BlockValue as usize && block_value!(argc) {
+                            // `value:value:` and the like: the block is entered.
                         } else {
                             call!(self.send_to_method(method, header, argc)?);
                         }
