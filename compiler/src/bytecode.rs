@@ -112,7 +112,8 @@ pub enum Opcode {
     /// `(a, b) x -> temps[b]`: `PopIntoTemp a; PushTemp b`.
     PopIntoTempPushTemp = 41,
     /// `(counter, limit, step, flags, back: i16, exit: i16) ->`: the step
-    /// and test at the bottom of an inlined `to:do:`. When the counter, the
+    /// and test at the bottom of an inlined `to:do:`, after popping the
+    /// stack if the flags say so. When the counter, the
     /// limit (both temps) and the step (a temp, or the signed byte itself;
     /// see [`for_loop`]) are SmallIntegers and the sum fits one, it stores
     /// `counter + step` and jumps by `back` while the counter has not
@@ -128,6 +129,9 @@ pub mod for_loop {
     pub const DESCENDING: u8 = 1;
     /// The step operand is a temp's index, not the step itself.
     pub const STEP_IN_TEMP: u8 = 2;
+    /// First pop the stack: the value of the body's last statement, which
+    /// would otherwise take a `Pop` of its own each time round.
+    pub const POP_FIRST: u8 = 4;
 }
 
 /// How many operand bytes follow an opcode, and what they mean.
@@ -630,7 +634,8 @@ impl Instruction {
             | I::PushNewTempVector(_)
             | I::Dup => 1,
             I::PushTemps(..) => 2,
-            I::PopIntoTempPushTemp(..) | I::ForLoop { .. } => 0,
+            I::PopIntoTempPushTemp(..) => 0,
+            I::ForLoop { flags, .. } => -isize::from(flags & for_loop::POP_FIRST != 0),
             I::SendSpecialTemps { index, .. } => 2 - SPECIAL_SELECTORS[index as usize].1 as isize,
             I::SendSpecialTemp { index, .. } | I::SendSpecialInt { index, .. } => {
                 1 - SPECIAL_SELECTORS[index as usize].1 as isize

@@ -128,8 +128,9 @@ fn write_code(out: &mut String, code: &CompiledCode, depth: usize) {
                 let step =
                     if flags & for_loop::STEP_IN_TEMP != 0 { format!("temp {step}") } else { (step as i8).to_string() };
                 let test = if flags & for_loop::DESCENDING != 0 { ">=" } else { "<=" };
+                let pop = if flags & for_loop::POP_FIRST != 0 { "pop, " } else { "" };
                 format!(
-                    "for temp {counter} + {step} {test} temp {limit}: loop to {}, end to {}",
+                    "{pop}for temp {counter} + {step} {test} temp {limit}: loop to {}, end to {}",
                     target(back),
                     target(exit)
                 )

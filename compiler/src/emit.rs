@@ -5,7 +5,7 @@
 //! label makes it so; such code is dropped as it is emitted, which keeps the
 //! stack depth at every label exact.
 
-use crate::bytecode::{Instruction, Opcode, SPECIAL_SELECTORS};
+use crate::bytecode::{for_loop, Instruction, Opcode, SPECIAL_SELECTORS};
 use crate::code::Literal;
 
 /// A jump target, bound to a position later.
@@ -159,10 +159,17 @@ impl Emitter {
     /// The fast step and test of an inlined `to:do:` ([`Instruction::ForLoop`]):
     /// on to `back` while the loop goes on, to `exit` when it is done, and
     /// on to the next instruction (the same step and test as sends) when
-    /// its operands are not all SmallIntegers.
+    /// its operands are not all SmallIntegers. A `Pop` just before it (the
+    /// body's last statement, for effect) becomes its `POP_FIRST` flag.
     pub fn for_loop(&mut self, counter: u8, limit: u8, step: u8, flags: u8, back: Label, exit: Label) {
         if self.unreachable {
             return;
+        }
+        let mut flags = flags;
+        if let Some((Op::Insn(Instruction::Pop), _)) = self.ops.last() {
+            // Its effect on the depth is counted already.
+            self.ops.pop();
+            flags |= for_loop::POP_FIRST;
         }
         for label in [back, exit] {
             if let Some(slot) = self.label_depth.get_mut(label.0) {
@@ -338,5 +345,36 @@ mod tests {
             em.emit(I::ReturnTop);
         });
         assert_eq!(insns, [I::PushTemp(0), I::PushTemp(1), I::PushTemp(300), I::SendSpecial(size), I::ReturnTop]);
+    }
+
+    #[test]
+    fn a_pop_just_before_a_for_loop_becomes_its_flag_but_not_across_a_label() {
+        let for_loop = |flags| I::ForLoop { counter: 0, limit: 1, step: 1, flags, back: -11, exit: 12 };
+        let (insns, _) = assembled(|em| {
+            let (body, exit, label) = (em.new_label(), em.new_label(), em.new_label());
+            em.bind(body);
+            em.emit(I::PushTemp(2));
+            em.emit(I::Pop);
+            em.for_loop(0, 1, 1, 0, body, exit);
+            em.emit(I::PushTemp(3));
+            em.emit(I::Pop);
+            em.bind(label);
+            em.for_loop(0, 1, 1, for_loop::DESCENDING, body, exit);
+            em.bind(exit);
+            em.emit(I::ReturnReceiver);
+        });
+        assert_eq!(
+            insns,
+            [
+                I::PushTemp(2),
+                for_loop(for_loop::POP_FIRST),
+                I::PushTemp(3),
+                I::Pop,
+                I::ForLoop { counter: 0, limit: 1, step: 1, flags: for_loop::DESCENDING, back: -23, exit: 0 },
+                I::ReturnReceiver
+            ]
+        );
+        assert_eq!(for_loop(for_loop::POP_FIRST).stack_effect(), -1);
+        assert_eq!(for_loop(0).stack_effect(), 0);
     }
 }

@@ -457,6 +457,9 @@ impl TestVm {
                 }
                 Instruction::BlockReturn => return pop(&mut stack),
                 Instruction::ForLoop { counter, limit, step, flags, back, exit } => {
+                    if flags & for_loop::POP_FIRST != 0 {
+                        pop(&mut stack)?;
+                    }
                     let get = |t: u8| match temps.get(t as usize) {
                         Some(V::Int(n)) if n.abs() < FOR_LOOP_SMALL => Some(*n),
                         _ => None,

@@ -215,6 +215,11 @@ pub fn vm_identity() -> u64 {
         }
     }
     text.push_str(&format!("quick={};", smalt_compiler::bytecode::quick::FIRST));
+    {
+        use smalt_compiler::bytecode::for_loop::*;
+        // The ForLoop flags the compiler may set.
+        text.push_str(&format!("forloop={};", DESCENDING | STEP_IN_TEMP | POP_FIRST));
+    }
     let crc = crc32c::crc32c(text.as_bytes()) as u64;
     (crc << 32) | (text.len() as u64 & 0xFFFF_FFFF)
 }

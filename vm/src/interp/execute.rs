@@ -379,6 +379,9 @@ impl Vm {
                 }
                 op::FOR_LOOP => {
                     let (c, l, s, flags) = (byte!() as usize, byte!() as usize, byte!(), byte!());
+                    if flags & for_loop::POP_FIRST != 0 {
+                        sp -= 1;
+                    }
                     let back = self.jump_offset_at(&mut ip);
                     let exit = self.jump_offset_at(&mut ip);
                     let step = if flags & for_loop::STEP_IN_TEMP != 0 {
