@@ -4,6 +4,7 @@ use smalt_compiler::bytecode::{for_loop, quick, SPECIAL_IDENTITY, SPECIAL_SELECT
 
 use super::frame::frame_base;
 use super::returns::Returned;
+use super::send::MethodCache;
 use super::{Halt, Vm};
 use crate::heap::{Format, Oop, NIL};
 use crate::objects::layout::{association, closure, code, special, KnownClass};
@@ -224,11 +225,16 @@ impl Vm {
         // richards 5% more time (session 5's review).
         macro_rules! send {
             ($selector:expr, $argc:expr) => {{
-                let (selector, argc): (Oop, usize) = ($selector, $argc);
+                let argc: usize = $argc;
                 let rcvr = self.mem.heap.word(sp - 1 - argc);
-                match self.lookup(self.mem.heap.class_index_of(rcvr), selector) {
-                    Some(method) => {
-                        let header = self.code_header(method);
+                let class_index = self.mem.heap.class_index_of(rcvr);
+                // The send-site cache, keyed by this instruction's address;
+                // the selector is read only when it misses. Both ways read
+                // the method from the entry, so that no value is merged.
+                let slot = MethodCache::site_slot(ip);
+                match self.site_hit(slot, ip, class_index) || self.site_fill(slot, ip, class_index, $selector) {
+                    true => {
+                        let (method, header) = self.site_entry(slot);
                         let primitive = code::primitive(header);
                         let getter = primitive.wrapping_sub(usize::from(quick::RETURN_INST_VAR));
                         let setter = primitive.wrapping_sub(usize::from(quick::SET_INST_VAR));
@@ -261,7 +267,7 @@ impl Vm {
                             call!(self.send_to_method(method, header, argc)?);
                         }
                     }
-                    None => call!(self.not_understood(selector, argc)?),
+                    false => call!(self.not_understood($selector, argc)?),
                 }
             }};
         }
@@ -487,8 +493,7 @@ impl Vm {
                 op::SEND => {
                     let lit = ext | byte!() as usize;
                     let argc = byte!() as usize;
-                    let selector = self.literal(lit);
-                    send!(selector, argc);
+                    send!(self.literal(lit), argc);
                 }
                 op::SUPER_SEND => {
                     let lit = ext | byte!() as usize;

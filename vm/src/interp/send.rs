@@ -21,24 +21,50 @@ struct CacheEntry {
     method: Oop,
 }
 
-/// The global method cache, keyed by (receiver class index, selector).
-/// Entries are valid only in the epoch they were made in; a collection or
-/// a change to any method dictionary starts a new epoch.
+const SITE_CACHE_SIZE: usize = 512;
+
+/// What a send at one bytecode address found for one receiver class: the
+/// method and its header word.
+#[derive(Clone, Copy)]
+struct SiteEntry {
+    site: usize,
+    epoch: u32,
+    class_index: u32,
+    method: Oop,
+    header: i64,
+}
+
+/// The method caches. The global one is keyed by (receiver class index,
+/// selector). The send-site one, which the bytecode loop's sends look in
+/// first, by the heap address of the send instruction: its probe needs
+/// neither the selector nor the method's header, so a send's method is
+/// known a few loads sooner (an inline cache kept beside the VM rather
+/// than in the code). It is direct-mapped: a polymorphic site takes the
+/// global cache's answer each time its class changes.
+///
+/// Entries are valid only in the epoch they were made in; a collection
+/// (which moves methods, so a site's address may hold other code after
+/// it) or a change to any method dictionary starts a new epoch. Code
+/// objects cannot be written by Smalltalk, so between two such events an
+/// address keeps its instruction.
 pub struct MethodCache {
     entries: Vec<CacheEntry>,
+    sites: Box<[SiteEntry; SITE_CACHE_SIZE]>,
     epoch: u32,
 }
 
 impl MethodCache {
     pub fn new() -> MethodCache {
         let empty = CacheEntry { class_index: 0, epoch: 0, selector: crate::heap::NIL, method: crate::heap::NIL };
-        MethodCache { entries: vec![empty; CACHE_SIZE], epoch: 1 }
+        let no_site = SiteEntry { site: 0, epoch: 0, class_index: 0, method: crate::heap::NIL, header: 0 };
+        MethodCache { entries: vec![empty; CACHE_SIZE], sites: Box::new([no_site; SITE_CACHE_SIZE]), epoch: 1 }
     }
 
     pub fn invalidate(&mut self) {
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             self.entries.iter_mut().for_each(|e| e.epoch = 0);
+            self.sites.iter_mut().for_each(|e| e.epoch = 0);
             self.epoch = 1;
         }
     }
@@ -46,6 +72,12 @@ impl MethodCache {
     #[inline]
     fn slot(class_index: u32, selector: Oop) -> usize {
         (((selector.bits() >> 3) ^ (class_index as u64).wrapping_mul(0x9E37_79B9)) as usize) & (CACHE_SIZE - 1)
+    }
+
+    /// The entry of the send-site cache for the send at heap address `site`.
+    #[inline(always)]
+    pub(crate) fn site_slot(site: usize) -> usize {
+        (site ^ (site >> 9)) & (SITE_CACHE_SIZE - 1)
     }
 }
 
@@ -65,6 +97,35 @@ impl Vm {
             return Some(entry.method);
         }
         self.lookup_and_cache(class_index, selector, slot)
+    }
+
+    /// Whether the send-site cache's entry `slot` (see
+    /// [`MethodCache::site_slot`]) holds what the send at heap address
+    /// `site` found for receivers of the class with this index, and is
+    /// still valid (see [`MethodCache`]).
+    #[inline(always)]
+    pub(crate) fn site_hit(&self, slot: usize, site: usize, class_index: u32) -> bool {
+        let entry = &self.cache.sites[slot];
+        entry.site == site && entry.class_index == class_index && entry.epoch == self.cache.epoch
+    }
+
+    /// The method and its header in the send-site cache's entry `slot`.
+    #[inline(always)]
+    pub(crate) fn site_entry(&self, slot: usize) -> (Oop, i64) {
+        let entry = &self.cache.sites[slot];
+        (entry.method, entry.header)
+    }
+
+    /// The send-site cache's miss: looks up what `selector` finds for the
+    /// class with this index and puts it in entry `slot` for `site`;
+    /// false, leaving the entry as it was, when it finds nothing.
+    #[inline(never)]
+    pub(crate) fn site_fill(&mut self, slot: usize, site: usize, class_index: u32, selector: Oop) -> bool {
+        let Some(method) = self.lookup(class_index, selector) else { return false };
+        let header = self.code_header(method);
+        let epoch = self.cache.epoch;
+        self.cache.sites[slot] = SiteEntry { site, epoch, class_index, method, header };
+        true
     }
 
     /// The method cache's miss: a lookup through the class chain.
