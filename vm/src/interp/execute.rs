@@ -232,42 +232,41 @@ impl Vm {
                 // the selector is read only when it misses. Both ways read
                 // the method from the entry, so that no value is merged.
                 let slot = MethodCache::site_slot(ip);
-                match self.site_hit(slot, ip, class_index) || self.site_fill(slot, ip, class_index, $selector) {
-                    true => {
-                        let (method, header) = self.site_entry(slot);
-                        let primitive = code::primitive(header);
-                        let getter = primitive.wrapping_sub(usize::from(quick::RETURN_INST_VAR));
-                        let setter = primitive.wrapping_sub(usize::from(quick::SET_INST_VAR));
-                        let constant = primitive.wrapping_sub(usize::from(quick::RETURN_SELF));
-                        if primitive == 0 {
-                            if code::num_args(header) == argc {
-                                enter!(method, header, argc, NIL, {
-                                    self.send_to_method(method, header, argc)?;
-                                    true
-                                });
-                            } else {
-                                call!(self.send_to_method(method, header, argc)?);
-                            }
-                        } else if argc == 0 && getter < 256 && prims::quick::has_slot(self, rcvr, getter) {
-                            sp -= 1;
-                            push!(self.mem.heap.fetch(rcvr, getter));
-                        } else if argc == 1 && setter < 256 && prims::quick::has_slot(self, rcvr, setter) {
-                            // `ivar := arg`, answering the receiver.
-                            let value = pop!();
-                            self.note_slot_write(rcvr, setter);
-                            self.mem.heap.store(rcvr, setter, value);
-                        } else if constant < 4 {
-                            // `^self`, `^true`, `^false`, `^nil`, in that order.
-                            let answer = [rcvr, crate::heap::TRUE, crate::heap::FALSE, crate::heap::NIL][constant];
-                            sp -= argc + 1;
-                            answer!(answer);
-                        } else if primitive == Primitive::BlockValue as usize && block_value!(argc) {
-                            // `value:value:` and the like: the block is entered.
+                if self.site_hit(slot, ip, class_index) || self.site_fill(slot, ip, class_index, $selector) {
+                    let (method, header) = self.site_entry(slot);
+                    let primitive = code::primitive(header);
+                    let getter = primitive.wrapping_sub(usize::from(quick::RETURN_INST_VAR));
+                    let setter = primitive.wrapping_sub(usize::from(quick::SET_INST_VAR));
+                    let constant = primitive.wrapping_sub(usize::from(quick::RETURN_SELF));
+                    if primitive == 0 {
+                        if code::num_args(header) == argc {
+                            enter!(method, header, argc, NIL, {
+                                self.send_to_method(method, header, argc)?;
+                                true
+                            });
                         } else {
                             call!(self.send_to_method(method, header, argc)?);
                         }
+                    } else if argc == 0 && getter < 256 && prims::quick::has_slot(self, rcvr, getter) {
+                        sp -= 1;
+                        push!(self.mem.heap.fetch(rcvr, getter));
+                    } else if argc == 1 && setter < 256 && prims::quick::has_slot(self, rcvr, setter) {
+                        // `ivar := arg`, answering the receiver.
+                        let value = pop!();
+                        self.note_slot_write(rcvr, setter);
+                        self.mem.heap.store(rcvr, setter, value);
+                    } else if constant < 4 {
+                        // `^self`, `^true`, `^false`, `^nil`, in that order.
+                        let answer = [rcvr, crate::heap::TRUE, crate::heap::FALSE, crate::heap::NIL][constant];
+                        sp -= argc + 1;
+                        answer!(answer);
+                    } else if primitive == Primitive::BlockValue as usize && block_value!(argc) {
+                        // `value:value:` and the like: the block is entered.
+                    } else {
+                        call!(self.send_to_method(method, header, argc)?);
                     }
-                    false => call!(self.not_understood($selector, argc)?),
+                } else {
+                    call!(self.not_understood($selector, argc)?);
                 }
             }};
         }

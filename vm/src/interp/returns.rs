@@ -2,8 +2,8 @@
 //! blocks run on the way by the image's unwinding code), and the context
 //! surgery the exception system's primitives do.
 
-use super::{Halt, Vm};
 use super::frame::frame_base;
+use super::{Halt, Vm};
 use crate::heap::{Oop, NIL};
 use crate::objects::layout::{code, context, special};
 use crate::prims::index::Primitive;

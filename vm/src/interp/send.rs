@@ -325,7 +325,8 @@ impl Vm {
         let receiver =
             if closure_oop == NIL { heap.word(args - 1) } else { heap.fetch(closure_oop, closure::RECEIVER) };
         // The fixed slots, in the order of `layout::context`.
-        let fixed = [self.ctx, Oop::small_integer(0), Oop::small_integer(num_temps as i64), code, closure_oop, receiver];
+        let fixed =
+            [self.ctx, Oop::small_integer(0), Oop::small_integer(num_temps as i64), code, closure_oop, receiver];
         let Some(ctx) = heap.allocate_in_eden(KnownClass::Context.index(), Format::FixedIndexable, slots, &fixed)
         else {
             return false;
