@@ -8,13 +8,31 @@
 //! not timed further. Without `lua5.4` the Lua column is skipped, with a
 //! note.
 //!
+//! With `--against PATH`, where PATH is another `smalt` (typically a
+//! release binary built from an earlier commit and copied aside), it
+//! compares the two builds instead of smalt and Lua: every round runs each
+//! benchmark once with PATH and once with this build, and the table gives
+//! both medians, the ratio this build / PATH with two decimals and their
+//! geometric mean. Lua is not run. On a shared or noisy machine timings
+//! drift by 10-20% between runs minutes apart, so two builds can only be
+//! compared when their runs alternate like this. (In either mode, which
+//! of the two columns runs first alternates from one round to the next.)
+//! For instance: `cargo build --release`, `cp target/release/smalt
+//! /tmp/smalt-before`, make the change, then `cargo bench --bench
+//! programs -- --against /tmp/smalt-before`.
+//!
 //! Options (after `--`): `--runs N` (default 5), `--only NAME[,NAME...]`,
 //! `--size tiny|normal` (default normal), `--timeout SECONDS` per run
-//! (default 300).
+//! (default 300), `--against PATH`.
+//!
+//! Exit status: 0 when every run printed its checksum; 1 when a column
+//! failed (WRONG or TIMEOUT in the table); 2 for bad options, an unknown
+//! benchmark or a PATH that is not an executable file.
 
 #[path = "programs/suite.rs"]
 mod suite;
 
+use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 use suite::{Benchmark, Outcome, Size};
 
@@ -25,11 +43,13 @@ struct Options {
     only: Option<Vec<String>>,
     size: Size,
     limit: Duration,
+    /// Another smalt to compare this build with, instead of Lua.
+    against: Option<String>,
 }
 
 /// Reads the options given after `--`; None when they make no sense.
 fn parse_args(args: impl IntoIterator<Item = String>) -> Option<Options> {
-    let mut o = Options { runs: 5, only: None, size: Size::Normal, limit: Duration::from_secs(300) };
+    let mut o = Options { runs: 5, only: None, size: Size::Normal, limit: Duration::from_secs(300), against: None };
     let mut args = args.into_iter();
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -43,6 +63,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Option<Options> {
                 }
             }
             "--timeout" => o.limit = Duration::from_secs(args.next()?.parse().ok()?),
+            "--against" => o.against = Some(args.next()?),
             // `cargo bench` passes `--bench` to every bench target.
             "--bench" => {}
             _ => return None,
@@ -52,7 +73,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Option<Options> {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: cargo bench --bench programs -- [--runs N] [--only NAME[,NAME...]] [--size tiny|normal] [--timeout SECONDS]");
+    eprintln!(
+        "usage: cargo bench --bench programs -- [--runs N] [--only NAME[,NAME...]] [--size tiny|normal] \
+         [--timeout SECONDS] [--against PATH-TO-ANOTHER-SMALT]"
+    );
     std::process::exit(2)
 }
 
@@ -89,11 +113,27 @@ struct Plan {
 }
 
 impl Plan {
-    /// This build against Lua when it is installed, or else alone.
-    fn new() -> Plan {
+    /// This build against another smalt at `path`, or else against Lua
+    /// when it is installed, or else alone.
+    fn new(against: Option<&str>) -> Result<Plan, String> {
         let this = env!("CARGO_BIN_EXE_smalt").to_string();
+        if let Some(path) = against {
+            return Ok(Plan {
+                contenders: vec![
+                    Contender { heading: path.to_string(), program: executable(path)?, ext: "st" },
+                    Contender { heading: "this build".to_string(), program: this, ext: "st" },
+                ],
+                ratio: Some(Ratio {
+                    over: 1,
+                    under: 0,
+                    heading: format!("this / {path}"),
+                    name: format!("this build / {path}"),
+                    decimals: 2,
+                }),
+            });
+        }
         let smalt = Contender { heading: "smalt".to_string(), program: this, ext: "st" };
-        match suite::find_lua() {
+        Ok(match suite::find_lua() {
             Some(lua) => Plan {
                 contenders: vec![smalt, Contender { heading: "Lua 5.4".to_string(), program: lua, ext: "lua" }],
                 ratio: Some(Ratio {
@@ -110,8 +150,19 @@ impl Plan {
                 );
                 Plan { contenders: vec![smalt], ratio: None }
             }
-        }
+        })
     }
+}
+
+/// `path` made absolute (the runs start in the programs directory), when
+/// it names an executable file.
+fn executable(path: &str) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("--against {path}: {e}"))?;
+    if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+        return Err(format!("--against {path}: not an executable file"));
+    }
+    let absolute = std::path::absolute(path).map_err(|e| format!("--against {path}: {e}"))?;
+    Ok(absolute.to_string_lossy().into_owned())
 }
 
 /// The state of one column (one contender) of one benchmark.
@@ -172,7 +223,7 @@ impl Ratio {
 }
 
 fn main() {
-    let Options { runs, only, size, limit } = parse_args(std::env::args().skip(1)).unwrap_or_else(|| usage());
+    let Options { runs, only, size, limit, against } = parse_args(std::env::args().skip(1)).unwrap_or_else(|| usage());
 
     let mut benchmarks: Vec<Benchmark> = suite::load();
     if let Some(names) = &only {
@@ -188,7 +239,10 @@ fn main() {
         benchmarks.retain(|b| names.contains(&b.name));
     }
 
-    let plan = Plan::new();
+    let plan = Plan::new(against.as_deref()).unwrap_or_else(|why| {
+        eprintln!("{why}");
+        std::process::exit(2)
+    });
     let contenders = &plan.contenders;
     for c in contenders {
         println!("{}: {}", c.heading, c.program);
@@ -210,7 +264,10 @@ fn main() {
         eprint!("round {round}/{runs}:");
         for (b, row) in benchmarks.iter().zip(&mut rows) {
             eprint!(" {}", b.name);
-            for c in 0..contenders.len() {
+            // Odd rounds run the contenders in order and even rounds in
+            // reverse, so that neither always runs in the other's wake.
+            for k in 0..contenders.len() {
+                let c = if round % 2 == 1 { k } else { contenders.len() - 1 - k };
                 if !row[c].is_failed() {
                     let mut args = vec![format!("{}.{}", b.name, contenders[c].ext)];
                     args.extend(b.args(size));
