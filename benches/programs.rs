@@ -8,17 +8,164 @@
 //! not timed further. Without `lua5.4` the Lua column is skipped, with a
 //! note.
 //!
+//! With `--against PATH`, where PATH is another `smalt` (typically a
+//! release binary built from an earlier commit and copied aside), it
+//! compares the two builds instead of smalt and Lua: every round runs each
+//! benchmark once with PATH and once with this build, and the table gives
+//! both medians, the ratio this build / PATH with two decimals and their
+//! geometric mean. Lua is not run. On a shared or noisy machine timings
+//! drift by 10-20% between runs minutes apart, so two builds can only be
+//! compared when their runs alternate like this. (In either mode, which
+//! of the two columns runs first alternates from one round to the next.)
+//! For instance: `cargo build --release`, `cp target/release/smalt
+//! /tmp/smalt-before`, make the change, then `cargo bench --bench
+//! programs -- --against /tmp/smalt-before`.
+//!
 //! Options (after `--`): `--runs N` (default 5), `--only NAME[,NAME...]`,
 //! `--size tiny|normal` (default normal), `--timeout SECONDS` per run
-//! (default 300).
+//! (default 300), `--against PATH`.
+//!
+//! Exit status: 0 when every run printed its checksum; 1 when a column
+//! failed (WRONG or TIMEOUT in the table); 2 for bad options, an unknown
+//! benchmark or a PATH that is not an executable file.
 
 #[path = "programs/suite.rs"]
 mod suite;
 
+use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 use suite::{Benchmark, Outcome, Size};
 
-/// The state of one column (smalt or Lua) of one benchmark.
+/// What the command line asks for.
+#[derive(Debug)]
+struct Options {
+    runs: usize,
+    only: Option<Vec<String>>,
+    size: Size,
+    limit: Duration,
+    /// Another smalt to compare this build with, instead of Lua.
+    against: Option<String>,
+}
+
+/// Reads the options given after `--`; None when they make no sense.
+fn parse_args(args: impl IntoIterator<Item = String>) -> Option<Options> {
+    let mut o = Options { runs: 5, only: None, size: Size::Normal, limit: Duration::from_secs(300), against: None };
+    let mut args = args.into_iter();
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--runs" => o.runs = args.next()?.parse().ok().filter(|&n| n > 0)?,
+            "--only" => o.only = Some(args.next()?.split(',').map(str::to_string).collect()),
+            "--size" => {
+                o.size = match args.next()?.as_str() {
+                    "tiny" => Size::Tiny,
+                    "normal" => Size::Normal,
+                    _ => return None,
+                }
+            }
+            "--timeout" => o.limit = Duration::from_secs(args.next()?.parse().ok()?),
+            "--against" => o.against = Some(args.next()?),
+            // `cargo bench` passes `--bench` to every bench target.
+            "--bench" => {}
+            _ => return None,
+        }
+    }
+    Some(o)
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: cargo bench --bench programs -- [--runs N] [--only NAME[,NAME...]] [--size tiny|normal] \
+         [--timeout SECONDS] [--against PATH-TO-ANOTHER-SMALT]"
+    );
+    std::process::exit(2)
+}
+
+/// A program that runs the benchmarks: one column of the table.
+#[derive(Debug)]
+struct Contender {
+    /// The column's heading.
+    heading: String,
+    /// The executable.
+    program: String,
+    /// Which twin of each benchmark it runs: `st` or `lua`.
+    ext: &'static str,
+}
+
+/// The ratio column: one contender's median over another's.
+#[derive(Debug)]
+struct Ratio {
+    /// The contenders (indexes into `Plan::contenders`) above and below the line.
+    over: usize,
+    under: usize,
+    /// Its heading in the table, and what the geometric mean line calls it.
+    heading: String,
+    name: String,
+    /// How many decimals each ratio is printed with.
+    decimals: usize,
+}
+
+/// What a run of the suite compares: the columns, in the table's order,
+/// and the ratio between two of them, if there are two.
+#[derive(Debug)]
+struct Plan {
+    contenders: Vec<Contender>,
+    ratio: Option<Ratio>,
+}
+
+impl Plan {
+    /// This build against another smalt at `path`, or else against Lua
+    /// when it is installed, or else alone.
+    fn new(against: Option<&str>) -> Result<Plan, String> {
+        let this = env!("CARGO_BIN_EXE_smalt").to_string();
+        if let Some(path) = against {
+            return Ok(Plan {
+                contenders: vec![
+                    Contender { heading: path.to_string(), program: executable(path)?, ext: "st" },
+                    Contender { heading: "this build".to_string(), program: this, ext: "st" },
+                ],
+                ratio: Some(Ratio {
+                    over: 1,
+                    under: 0,
+                    heading: format!("this / {path}"),
+                    name: format!("this build / {path}"),
+                    decimals: 2,
+                }),
+            });
+        }
+        let smalt = Contender { heading: "smalt".to_string(), program: this, ext: "st" };
+        Ok(match suite::find_lua() {
+            Some(lua) => Plan {
+                contenders: vec![smalt, Contender { heading: "Lua 5.4".to_string(), program: lua, ext: "lua" }],
+                ratio: Some(Ratio {
+                    over: 0,
+                    under: 1,
+                    heading: "smalt / Lua".to_string(),
+                    name: "smalt / Lua".to_string(),
+                    decimals: 1,
+                }),
+            },
+            None => {
+                println!(
+                    "note: lua5.4 was not found (on Debian or Ubuntu: apt-get install lua5.4); the Lua column is skipped"
+                );
+                Plan { contenders: vec![smalt], ratio: None }
+            }
+        })
+    }
+}
+
+/// `path` made absolute (the runs start in the programs directory), when
+/// it names an executable file.
+fn executable(path: &str) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("--against {path}: {e}"))?;
+    if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
+        return Err(format!("--against {path}: not an executable file"));
+    }
+    let absolute = std::path::absolute(path).map_err(|e| format!("--against {path}: {e}"))?;
+    Ok(absolute.to_string_lossy().into_owned())
+}
+
+/// The state of one column (one contender) of one benchmark.
 #[derive(Debug)]
 enum Column {
     Timed(Vec<Duration>),
@@ -43,6 +190,7 @@ impl Column {
         matches!(self, Column::Failed(_))
     }
 
+    /// The median time; None when the column failed or has no times.
     fn median(&self) -> Option<Duration> {
         match self {
             Column::Timed(times) if !times.is_empty() => {
@@ -53,38 +201,29 @@ impl Column {
             _ => None,
         }
     }
+
+    /// The table cell: the median time, or why there is none.
+    fn cell(&self) -> String {
+        match (self, self.median()) {
+            (Column::Failed(why), _) => why.clone(),
+            (_, Some(m)) => format!("{:.3} s", m.as_secs_f64()),
+            _ => "-".to_string(),
+        }
+    }
 }
 
-fn usage() -> ! {
-    eprintln!("usage: cargo bench --bench programs -- [--runs N] [--only NAME[,NAME...]] [--size tiny|normal] [--timeout SECONDS]");
-    std::process::exit(2)
+impl Ratio {
+    /// The ratio of the medians in one benchmark's columns, when both have one.
+    fn of(&self, row: &[Column]) -> Option<f64> {
+        match (row[self.over].median(), row[self.under].median()) {
+            (Some(a), Some(b)) if b > Duration::ZERO => Some(a.as_secs_f64() / b.as_secs_f64()),
+            _ => None,
+        }
+    }
 }
 
 fn main() {
-    let mut runs = 5usize;
-    let mut only: Option<Vec<String>> = None;
-    let mut size = Size::Normal;
-    let mut limit = Duration::from_secs(300);
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--runs" => runs = args.next().and_then(|n| n.parse().ok()).filter(|&n| n > 0).unwrap_or_else(|| usage()),
-            "--only" => only = Some(args.next().unwrap_or_else(|| usage()).split(',').map(str::to_string).collect()),
-            "--size" => {
-                size = match args.next().as_deref() {
-                    Some("tiny") => Size::Tiny,
-                    Some("normal") => Size::Normal,
-                    _ => usage(),
-                }
-            }
-            "--timeout" => {
-                limit = Duration::from_secs(args.next().and_then(|n| n.parse().ok()).unwrap_or_else(|| usage()))
-            }
-            // `cargo bench` passes `--bench` to every bench target.
-            "--bench" => {}
-            _ => usage(),
-        }
-    }
+    let Options { runs, only, size, limit, against } = parse_args(std::env::args().skip(1)).unwrap_or_else(|| usage());
 
     let mut benchmarks: Vec<Benchmark> = suite::load();
     if let Some(names) = &only {
@@ -100,93 +239,87 @@ fn main() {
         benchmarks.retain(|b| names.contains(&b.name));
     }
 
-    let smalt = env!("CARGO_BIN_EXE_smalt").to_string();
-    let lua = suite::find_lua();
-    println!("smalt: {smalt}");
-    match &lua {
-        Some(l) => println!("lua:   {l}"),
-        None => println!(
-            "note: lua5.4 was not found (on Debian or Ubuntu: apt-get install lua5.4); the Lua column is skipped"
-        ),
+    let plan = Plan::new(against.as_deref()).unwrap_or_else(|why| {
+        eprintln!("{why}");
+        std::process::exit(2)
+    });
+    let contenders = &plan.contenders;
+    for c in contenders {
+        println!("{}: {}", c.heading, c.program);
     }
     println!(
         "{} benchmarks, {} size, {runs} runs each{}\n",
         benchmarks.len(),
         if size == Size::Tiny { "tiny" } else { "normal" },
-        if lua.is_some() { ", smalt and Lua interleaved" } else { "" }
+        match &contenders[..] {
+            [a, b] => format!(", {} and {} interleaved", a.heading, b.heading),
+            _ => String::new(),
+        }
     );
 
-    let mut smalt_cols: Vec<Column> = benchmarks.iter().map(|_| Column::Timed(vec![])).collect();
-    let mut lua_cols: Vec<Column> = benchmarks.iter().map(|_| Column::Timed(vec![])).collect();
+    // One row per benchmark, one column per contender.
+    let mut rows: Vec<Vec<Column>> =
+        benchmarks.iter().map(|_| contenders.iter().map(|_| Column::Timed(vec![])).collect()).collect();
     for round in 1..=runs {
         eprint!("round {round}/{runs}:");
-        for (i, b) in benchmarks.iter().enumerate() {
+        for (b, row) in benchmarks.iter().zip(&mut rows) {
             eprint!(" {}", b.name);
-            let args = b.args(size);
-            if !smalt_cols[i].is_failed() {
-                let mut st_args = vec![format!("{}.st", b.name)];
-                st_args.extend(args.iter().cloned());
-                smalt_cols[i].record(suite::run(&smalt, &st_args, b.checksum(size), limit));
-            }
-            if let Some(lua) = &lua {
-                if !lua_cols[i].is_failed() {
-                    let mut lua_args = vec![format!("{}.lua", b.name)];
-                    lua_args.extend(args.iter().cloned());
-                    lua_cols[i].record(suite::run(lua, &lua_args, b.checksum(size), limit));
+            // Odd rounds run the contenders in order and even rounds in
+            // reverse, so that neither always runs in the other's wake.
+            for k in 0..contenders.len() {
+                let c = if round % 2 == 1 { k } else { contenders.len() - 1 - k };
+                if !row[c].is_failed() {
+                    let mut args = vec![format!("{}.{}", b.name, contenders[c].ext)];
+                    args.extend(b.args(size));
+                    row[c].record(suite::run(&contenders[c].program, &args, b.checksum(size), limit));
                 }
             }
         }
         eprintln!();
     }
 
-    let secs = |d: Duration| format!("{:.3} s", d.as_secs_f64());
     println!();
-    if lua.is_some() {
-        println!("| benchmark | what | smalt (median) | Lua 5.4 (median) | smalt / Lua |");
-        println!("|---|---|---:|---:|---:|");
-    } else {
-        println!("| benchmark | what | smalt (median) |");
-        println!("|---|---|---:|");
+    let mut heading = "| benchmark | what |".to_string();
+    let mut rule = "|---|---|".to_string();
+    for c in contenders {
+        heading += &format!(" {} (median) |", c.heading);
+        rule += "---:|";
     }
+    if let Some(ratio) = &plan.ratio {
+        heading += &format!(" {} |", ratio.heading);
+        rule += "---:|";
+    }
+    println!("{heading}\n{rule}");
     let mut log_sum = 0.0;
     let mut ratios = 0;
-    for (i, b) in benchmarks.iter().enumerate() {
-        let st = match (&smalt_cols[i], smalt_cols[i].median()) {
-            (Column::Failed(why), _) => why.clone(),
-            (_, Some(m)) => secs(m),
-            _ => "-".to_string(),
-        };
-        if lua.is_some() {
-            let lu = match (&lua_cols[i], lua_cols[i].median()) {
-                (Column::Failed(why), _) => why.clone(),
-                (_, Some(m)) => secs(m),
-                _ => "-".to_string(),
-            };
-            let ratio = match (
-                smalt_cols[i].is_failed(),
-                smalt_cols[i].median(),
-                lua_cols[i].is_failed(),
-                lua_cols[i].median(),
-            ) {
-                (false, Some(s), false, Some(l)) if l > Duration::ZERO => {
-                    let r = s.as_secs_f64() / l.as_secs_f64();
+    for (b, row) in benchmarks.iter().zip(&rows) {
+        let mut line = format!("| {} | {} |", b.name, b.what);
+        for column in row {
+            line += &format!(" {} |", column.cell());
+        }
+        if let Some(ratio) = &plan.ratio {
+            let cell = match ratio.of(row) {
+                Some(r) => {
                     log_sum += r.ln();
                     ratios += 1;
-                    format!("{r:.1}x")
+                    format!("{r:.*}x", ratio.decimals)
                 }
-                _ => "-".to_string(),
+                None => "-".to_string(),
             };
-            println!("| {} | {} | {st} | {lu} | {ratio} |", b.name, b.what);
-        } else {
-            println!("| {} | {} | {st} |", b.name, b.what);
+            line += &format!(" {cell} |");
         }
+        println!("{line}");
     }
-    if ratios > 0 {
-        println!("\ngeometric mean of smalt / Lua over {ratios} benchmarks: {:.2}x", (log_sum / ratios as f64).exp());
+    if let Some(ratio) = plan.ratio.as_ref().filter(|_| ratios > 0) {
+        println!(
+            "\ngeometric mean of {} over {ratios} benchmarks: {:.2}x",
+            ratio.name,
+            (log_sum / ratios as f64).exp()
+        );
     }
-    let wrong = smalt_cols.iter().chain(lua_cols.iter()).filter(|c| c.is_failed()).count();
-    if wrong > 0 {
-        println!("{wrong} column(s) failed: see WRONG / TIMEOUT above");
+    let failed = rows.iter().flatten().filter(|c| c.is_failed()).count();
+    if failed > 0 {
+        println!("{failed} column(s) failed: see WRONG / TIMEOUT above");
         std::process::exit(1);
     }
 }
