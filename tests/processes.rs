@@ -156,6 +156,30 @@ fn ctrl_c_reaches_an_inlined_to_do_loop() {
 }
 
 #[test]
+fn ctrl_c_reaches_a_recursion_that_makes_no_loop() {
+    let dir = TempDir::new().expect("a temp dir");
+    // No backward jump: the sends enter their contexts in the loop, which
+    // looks for an interrupt only when eden is full and a context is made
+    // the general way, at its safe point.
+    write(
+        dir.path(),
+        "recursing.st",
+        "Integer extend [ spin [ self < 2 ifTrue: [^1]. ^(self - 1) spin + (self - 2) spin ] ]
+         | r |
+         r := ['recursing' displayNl. Smalltalk flush. 60 spin]
+             on: UserInterrupt do: [:e | e return: 'stopped recursing'].
+         r displayNl.
+",
+    );
+    let mut child = start(dir.path(), &["recursing.st"]);
+    let rest = wait_for_line(&mut child, "recursing");
+    signal(&child, "INT");
+    let (status, out, err) = finish(child, rest);
+    assert_eq!(status.code(), Some(0), "stdout: {out} stderr: {err}");
+    assert_eq!(out, "stopped recursing\n");
+}
+
+#[test]
 fn ctrl_c_reaches_a_program_waiting_on_a_delay() {
     let dir = TempDir::new().expect("a temp dir");
     write(

@@ -170,7 +170,7 @@ impl Vm {
         macro_rules! enter {
             ($code:expr, $header:expr, $argc:expr, $closure:expr, $general:expr) => {{
                 if self.enter_in_loop($code, $header, $argc, $closure, &mut ip, &mut fp, &mut sp) {
-                    if self.entry_checks_needed() {
+                    if self.loop_entry_checks_needed() {
                         call!(self.entry_checks()?);
                     }
                     true

@@ -365,6 +365,18 @@ impl Vm {
         self.attention_needed() || self.depth > self.depth_limit
     }
 
+    /// [`Vm::entry_checks_needed`] for a context the loop entered itself
+    /// ([`Vm::enter_in_loop`]): only a collection wanted (so that
+    /// `SMALT_GC_STRESS` collects at every activation, as it does
+    /// elsewhere) and the depth. Timers, an interrupt and low space can
+    /// wait for the next safe point: every backward jump has one, and so
+    /// has the first activation after eden fills, which the loop leaves to
+    /// the general way, so no run of sends goes long without one.
+    #[inline(always)]
+    pub(crate) fn loop_entry_checks_needed(&self) -> bool {
+        self.mem.heap.needs_collection() || self.depth > self.depth_limit
+    }
+
     /// What follows entering a context when [`Vm::entry_checks_needed`]:
     /// the safe point, and `RecursionTooDeep` past the depth limit.
     ///
