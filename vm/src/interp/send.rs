@@ -454,15 +454,21 @@ impl Vm {
     }
 
     /// The CompiledBlock and its header, if `closure_oop` is a BlockClosure
-    /// whose block takes `argc` arguments.
+    /// whose block takes `argc` arguments. A closure made by hand
+    /// (`BlockClosure basicNew:`) is refused unless its code is a
+    /// CompiledBlock and its copied values fit the block's temps.
     #[inline]
     pub(crate) fn block_taking(&self, closure_oop: Oop, argc: usize) -> Option<(Oop, i64)> {
         if !self.mem.is_instance_of(closure_oop, KnownClass::BlockClosure) {
             return None;
         }
         let block = self.mem.heap.fetch(closure_oop, closure::COMPILED_BLOCK);
+        if !self.mem.is_instance_of(block, KnownClass::CompiledBlock) {
+            return None;
+        }
         let header = self.code_header(block);
-        (code::num_args(header) == argc).then_some((block, header))
+        let copied = self.mem.heap.num_slots(closure_oop).checked_sub(closure::FIRST_COPIED)?;
+        (code::num_args(header) == argc && argc + copied <= code::num_temps(header)).then_some((block, header))
     }
 
     /// Whether `closure_oop` is a block taking `argc` arguments.
