@@ -2,7 +2,7 @@
 
 use smalt_compiler::bytecode::{for_loop, quick, SPECIAL_IDENTITY, SPECIAL_SELECTORS};
 
-use super::frame::frame_base;
+use super::frame::{frame_base, LoopRegisters};
 use super::returns::Returned;
 use super::send::MethodCache;
 use super::{Halt, Vm};
@@ -143,6 +143,12 @@ impl Vm {
                 }
             }};
         }
+        // The registers, lent to a send or a return done on them.
+        macro_rules! regs {
+            () => {
+                LoopRegisters { ip: &mut ip, fp: &mut fp, sp: &mut sp }
+            };
+        }
         // A return: `^value`, or with `from_block` a block's answer to its
         // caller. The common case is done on the registers; the rest
         // (non-local returns, edited contexts, the bottom of the
@@ -150,7 +156,7 @@ impl Vm {
         macro_rules! returned {
             ($value:expr, $from_block:expr) => {{
                 let (value, from_block): (Oop, bool) = ($value, $from_block);
-                if !self.return_in_loop(value, from_block, &mut ip, &mut fp, &mut sp) {
+                if !self.return_in_loop(value, from_block, regs!()) {
                     save!();
                     let returned =
                         if from_block { self.return_to_sender(value)? } else { self.return_from_method(value)? };
@@ -169,7 +175,7 @@ impl Vm {
         // made on the registers.
         macro_rules! enter {
             ($code:expr, $header:expr, $argc:expr, $closure:expr, $general:expr) => {{
-                if self.enter_in_loop($code, $header, $argc, $closure, &mut ip, &mut fp, &mut sp) {
+                if self.enter_in_loop($code, $header, $argc, $closure, regs!()) {
                     if self.loop_entry_checks_needed() {
                         call!(self.entry_checks()?);
                     }
@@ -184,11 +190,9 @@ impl Vm {
         macro_rules! block_value {
             ($argc:expr) => {{
                 let argc: usize = $argc;
-                match self.block_taking(self.mem.heap.word(sp - 1 - argc), argc) {
-                    Some((block, header)) => {
-                        let closure_oop = self.mem.heap.word(sp - 1 - argc);
-                        enter!(block, header, argc, closure_oop, self.activate_block(argc)?)
-                    }
+                let closure_oop = self.mem.heap.word(sp - 1 - argc);
+                match self.block_taking(closure_oop, argc) {
+                    Some((block, header)) => enter!(block, header, argc, closure_oop, self.activate_block(argc)?),
                     None => false,
                 }
             }};
@@ -241,7 +245,7 @@ impl Vm {
                     if primitive == 0 {
                         if code::num_args(header) == argc {
                             enter!(method, header, argc, NIL, {
-                                self.send_to_method(method, header, argc)?;
+                                self.activate_method(method, header, argc)?;
                                 true
                             });
                         } else {

@@ -1,7 +1,12 @@
 //! Access to the active frame, which is a heap Context: its stack, temps and
 //! registers. Code outside the bytecode loop reads and writes the stack
 //! through these functions; the loop (`execute.rs`) keeps the registers in
-//! locals and reaches the frame's words from [`frame_base`].
+//! locals and reaches the frame's words from [`frame_base`]. The sends and
+//! returns the loop does on its registers ([`LoopRegisters`]:
+//! `Vm::enter_in_loop` in `send.rs`, `Vm::return_in_loop` in `returns.rs`)
+//! write frames too, trusting a sender by [`Vm::trusted_sender`]'s rule.
+//! A move to stack frames would touch those, this module and the loop's
+//! frame macros.
 
 use super::Vm;
 use crate::heap::Oop;
@@ -74,27 +79,45 @@ impl Vm {
     }
 
     /// Makes `sender`, the sender of the returning context `callee`, the
-    /// active context. When neither has been edited by Smalltalk code (the
-    /// header's edited bit), the VM wrote both: `sender` is a Context with
-    /// compiled code and registers in range, and only whether it is still
-    /// alive (its pc is an integer) needs checking. Otherwise it is checked
-    /// in full, as [`Vm::load_resumable_context`] does.
+    /// active context: on [`Vm::trusted_sender`]'s word when it gives it,
+    /// else checked in full, as [`Vm::load_resumable_context`] does (which
+    /// also refuses a dead sender).
     #[inline(always)]
     pub(crate) fn load_sender(&mut self, callee: Oop, sender: Oop) -> bool {
-        let heap = &self.mem.heap;
-        if heap.header(callee).is_edited() || !sender.is_object() || heap.header(sender).is_edited() {
-            return self.load_resumable_context(sender);
-        }
-        let Some(pc) = heap.fetch(sender, context::PC).to_small_integer() else { return false };
-        let method = heap.fetch(sender, context::METHOD);
-        let sp = heap.fetch(sender, context::STACKP).to_small_integer().unwrap_or(0);
+        let Some(frame) = self.trusted_sender(callee, sender) else { return self.load_resumable_context(sender) };
         self.ctx = sender;
-        self.method = method;
-        self.receiver = heap.fetch(sender, context::RECEIVER);
-        self.ip = pc as usize;
-        self.sp = sp as usize;
-        self.code_base = code::code_base(method, self.code_header(method));
+        self.method = frame.method;
+        self.receiver = self.mem.heap.fetch(sender, context::RECEIVER);
+        self.ip = frame.pc;
+        self.sp = frame.sp;
+        self.code_base = frame.code_base;
         true
+    }
+
+    /// The registers of `sender`, the sender of the returning context
+    /// `callee`, read without checking them, when that is safe: neither
+    /// has been edited by Smalltalk code (the header's edited bit), so the
+    /// VM wrote both, and `sender` is a Context with compiled code and
+    /// registers in range; and `sender` is alive (its pc is an integer).
+    /// None otherwise (nil, edited, dead).
+    #[inline(always)]
+    pub(crate) fn trusted_sender(&self, callee: Oop, sender: Oop) -> Option<TrustedFrame> {
+        if sender == self.mem.nil() || self.is_edited(callee) || self.is_edited(sender) {
+            return None;
+        }
+        let heap = &self.mem.heap;
+        let pc = heap.fetch(sender, context::PC).to_small_integer()? as usize;
+        let method = heap.fetch(sender, context::METHOD);
+        let sp = heap.fetch(sender, context::STACKP).to_small_integer().unwrap_or(0) as usize;
+        Some(TrustedFrame { method, pc, sp, code_base: code::code_base(method, self.code_header(method)) })
+    }
+
+    /// Whether `oop` is an object whose header has the edited bit (a
+    /// Context whose fixed slots Smalltalk wrote); true for anything that
+    /// is not an object, which can be no sender to trust either.
+    #[inline(always)]
+    fn is_edited(&self, oop: Oop) -> bool {
+        !oop.is_object() || self.mem.heap.header(oop).is_edited()
     }
 
     /// Called before Smalltalk code writes slot `index` of `oop` (by
@@ -180,6 +203,33 @@ impl Vm {
         let slots = heap.num_slots(ctx) - context::FIRST_TEMP;
         (pc < code_len && sp <= slots).then_some(ResumableFrame { method, pc, sp, code_start })
     }
+}
+
+/// What [`Vm::trusted_sender`] reads from a context: its method, pc and
+/// stack pointer, and the heap offset of the method's first bytecode.
+pub(crate) struct TrustedFrame {
+    pub method: Oop,
+    pub pc: usize,
+    pub sp: usize,
+    pub code_base: usize,
+}
+
+/// The bytecode loop's registers (see [`Vm::interpret`]), lent to the
+/// sends and returns it does on them: `ip` the heap offset of the next
+/// bytecode, `fp` the heap word index of the active context's first temp,
+/// `sp` that of its first free stack slot.
+pub(crate) struct LoopRegisters<'a> {
+    pub ip: &'a mut usize,
+    pub fp: &'a mut usize,
+    pub sp: &'a mut usize,
+}
+
+/// A new context's fixed slots, in the order of `layout::context`: its
+/// sender, pc 0, its stack pointer just past its `num_temps` temps, its
+/// code, its closure (nil for a method) and its receiver.
+#[inline(always)]
+pub(crate) fn fixed_slots(sender: Oop, num_temps: usize, code: Oop, closure_oop: Oop, receiver: Oop) -> [Oop; 6] {
+    [sender, Oop::small_integer(0), Oop::small_integer(num_temps as i64), code, closure_oop, receiver]
 }
 
 /// What [`Vm::resumable_frame`] reads from a context: its method, pc and

@@ -2,7 +2,7 @@
 //! blocks run on the way by the image's unwinding code), and the context
 //! surgery the exception system's primitives do.
 
-use super::frame::frame_base;
+use super::frame::{frame_base, LoopRegisters};
 use super::{Halt, Vm};
 use crate::heap::{Oop, NIL};
 use crate::objects::layout::{code, context, special};
@@ -46,53 +46,37 @@ impl Vm {
         Ok(Returned::Continue)
     }
 
-    /// The common return, for the bytecode loop and on its registers (see
-    /// [`Vm::enter_in_loop`]): `value` from the active context to its
-    /// sender, when the VM wrote both (neither is edited) and the sender is
-    /// alive. `from_block` is a block's return to its caller
-    /// (`BlockReturn`); otherwise this is `^`, which in a block is a
-    /// non-local return and not done here. Answers false, having done
-    /// nothing, in every other case: [`Vm::return_from_method`] and
-    /// [`Vm::return_to_sender`] do it then.
+    /// The common return, for the bytecode loop and on its registers:
+    /// `value` from the active context to its sender, when the sender can
+    /// be trusted ([`Vm::trusted_sender`]). `from_block` is a block's
+    /// return to its caller (`BlockReturn`); otherwise this is `^`, which
+    /// in a block is a non-local return and not done here. Answers false,
+    /// having done nothing, in every other case: [`Vm::return_from_method`]
+    /// and [`Vm::return_to_sender`] do it then.
     #[inline(always)]
-    pub(crate) fn return_in_loop(
-        &mut self,
-        value: Oop,
-        from_block: bool,
-        ip: &mut usize,
-        fp: &mut usize,
-        sp: &mut usize,
-    ) -> bool {
-        let heap = &mut self.mem.heap;
+    pub(crate) fn return_in_loop(&mut self, value: Oop, from_block: bool, regs: LoopRegisters<'_>) -> bool {
+        let LoopRegisters { ip, fp, sp } = regs;
         let slots = *fp - context::FIRST_TEMP;
-        let sender = heap.word(slots + context::SENDER);
-        if (!from_block && heap.word(slots + context::CLOSURE) != NIL)
-            || sender == NIL
-            || !sender.is_object()
-            || heap.header(self.ctx).is_edited()
-            || heap.header(sender).is_edited()
-        {
+        if !from_block && self.mem.heap.word(slots + context::CLOSURE) != NIL {
             return false;
         }
-        let sender_fp = frame_base(sender);
-        let sender_slots = sender_fp - context::FIRST_TEMP;
-        let Some(pc) = heap.word(sender_slots + context::PC).to_small_integer() else { return false };
-        let method = heap.word(sender_slots + context::METHOD);
-        let stackp = heap.word(sender_slots + context::STACKP).to_small_integer().unwrap_or(0) as usize;
-        // Dead: its pc is nil (old, so no barrier).
+        let sender = self.mem.heap.word(slots + context::SENDER);
+        let Some(frame) = self.trusted_sender(self.ctx, sender) else { return false };
+        let heap = &mut self.mem.heap;
+        // Dead: its pc is nil (nil is old: no barrier).
         heap.set_word_unbarriered(slots + context::PC, NIL);
         // The loop's invariant: an old active context is remembered.
         heap.remember_if_old(sender);
-        let header = heap.fetch(method, code::HEADER).to_small_integer().unwrap_or(0);
-        self.receiver = heap.word(sender_slots + context::RECEIVER);
-        heap.set_word_unbarriered(sender_fp + stackp, value);
+        let sender_fp = frame_base(sender);
+        heap.set_word_unbarriered(sender_fp + frame.sp, value);
+        self.receiver = heap.word(sender_fp - context::FIRST_TEMP + context::RECEIVER);
         self.ctx = sender;
-        self.method = method;
-        self.code_base = code::code_base(method, header);
+        self.method = frame.method;
+        self.code_base = frame.code_base;
         self.depth = self.depth.saturating_sub(1);
-        *ip = self.code_base + pc as usize;
+        *ip = frame.code_base + frame.pc;
         *fp = sender_fp;
-        *sp = sender_fp + stackp + 1;
+        *sp = sender_fp + frame.sp + 1;
         true
     }
 

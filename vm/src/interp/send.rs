@@ -2,7 +2,7 @@
 //! methods and blocks, `doesNotUnderstand:`, and the messages the VM sends
 //! on its own (`mustBeBoolean`, `cannotReturn:` ...).
 
-use super::frame::frame_base;
+use super::frame::{fixed_slots, frame_base, LoopRegisters};
 use super::{Halt, Vm};
 use crate::heap::{Format, Oop, NIL};
 use crate::objects::layout::{closure, code, context, message, special, KnownClass};
@@ -21,6 +21,7 @@ struct CacheEntry {
     method: Oop,
 }
 
+/// Entries in the send-site cache: 16 KiB of them (2048 did no better).
 const SITE_CACHE_SIZE: usize = 512;
 
 /// What a send at one bytecode address found for one receiver class: the
@@ -55,8 +56,8 @@ pub struct MethodCache {
 
 impl MethodCache {
     pub fn new() -> MethodCache {
-        let empty = CacheEntry { class_index: 0, epoch: 0, selector: crate::heap::NIL, method: crate::heap::NIL };
-        let no_site = SiteEntry { site: 0, epoch: 0, class_index: 0, method: crate::heap::NIL, header: 0 };
+        let empty = CacheEntry { class_index: 0, epoch: 0, selector: NIL, method: NIL };
+        let no_site = SiteEntry { site: 0, epoch: 0, class_index: 0, method: NIL, header: 0 };
         MethodCache { entries: vec![empty; CACHE_SIZE], sites: Box::new([no_site; SITE_CACHE_SIZE]), epoch: 1 }
     }
 
@@ -280,9 +281,7 @@ impl Vm {
     ) -> Result<(), Halt> {
         self.save_registers();
         let num_temps = code::num_temps(header);
-        // In the order of the context's fixed slots (`layout::context`).
-        let fixed =
-            [self.ctx, Oop::small_integer(0), Oop::small_integer(num_temps as i64), method, closure_oop, receiver];
+        let fixed = fixed_slots(self.ctx, num_temps, method, closure_oop, receiver);
         self.mem.heap.init_first_slots(ctx, &fixed);
         self.ctx = ctx;
         self.method = method;
@@ -298,35 +297,31 @@ impl Vm {
     }
 
     /// Activates `code`, a method or the block of `closure_oop` (nil for a
-    /// method), for the bytecode loop and on its registers (`ip`, `fp`,
-    /// `sp`, see [`Vm::interpret`]): the receiver (or the closure) and
-    /// `argc` arguments are the top of the active stack. The caller's pc
-    /// and stack pointer go straight into its context and the new
-    /// context's into the registers, with no trip through the Vm's fields.
-    /// Answers false, having done nothing, when the new context cannot be
-    /// bumped in eden; [`Vm::activate_method`] then does it the general
-    /// way. The caller does [`Vm::entry_checks`] when they are needed.
+    /// method), for the bytecode loop and on its registers: the receiver
+    /// (or the closure) and `argc` arguments are the top of the active
+    /// stack. The caller's pc and stack pointer go straight into its
+    /// context and the new context's into the registers, with no trip
+    /// through the Vm's fields. Answers false, having done nothing, when
+    /// the new context cannot be bumped in eden; [`Vm::activate_method`]
+    /// or [`Vm::activate_block`] then does it the general way. The caller
+    /// does [`Vm::entry_checks`] when [`Vm::loop_entry_checks_needed`].
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn enter_in_loop(
         &mut self,
         code: Oop,
         header: i64,
         argc: usize,
         closure_oop: Oop,
-        ip: &mut usize,
-        fp: &mut usize,
-        sp: &mut usize,
+        regs: LoopRegisters<'_>,
     ) -> bool {
+        let LoopRegisters { ip, fp, sp } = regs;
         let num_temps = code::num_temps(header);
         let slots = context::FIRST_TEMP + num_temps + code::max_stack(header);
         let heap = &mut self.mem.heap;
         let args = *sp - argc;
         let receiver =
             if closure_oop == NIL { heap.word(args - 1) } else { heap.fetch(closure_oop, closure::RECEIVER) };
-        // The fixed slots, in the order of `layout::context`.
-        let fixed =
-            [self.ctx, Oop::small_integer(0), Oop::small_integer(num_temps as i64), code, closure_oop, receiver];
+        let fixed = fixed_slots(self.ctx, num_temps, code, closure_oop, receiver);
         let Some(ctx) = heap.allocate_in_eden(KnownClass::Context.index(), Format::FixedIndexable, slots, &fixed)
         else {
             return false;
@@ -454,21 +449,15 @@ impl Vm {
     }
 
     /// The CompiledBlock and its header, if `closure_oop` is a BlockClosure
-    /// whose block takes `argc` arguments. A closure made by hand
-    /// (`BlockClosure basicNew:`) is refused unless its code is a
-    /// CompiledBlock and its copied values fit the block's temps.
+    /// whose block takes `argc` arguments.
     #[inline]
     pub(crate) fn block_taking(&self, closure_oop: Oop, argc: usize) -> Option<(Oop, i64)> {
         if !self.mem.is_instance_of(closure_oop, KnownClass::BlockClosure) {
             return None;
         }
         let block = self.mem.heap.fetch(closure_oop, closure::COMPILED_BLOCK);
-        if !self.mem.is_instance_of(block, KnownClass::CompiledBlock) {
-            return None;
-        }
         let header = self.code_header(block);
-        let copied = self.mem.heap.num_slots(closure_oop).checked_sub(closure::FIRST_COPIED)?;
-        (code::num_args(header) == argc && argc + copied <= code::num_temps(header)).then_some((block, header))
+        (code::num_args(header) == argc).then_some((block, header))
     }
 
     /// Whether `closure_oop` is a block taking `argc` arguments.
