@@ -86,7 +86,7 @@ fn next_handler_context(vm: &Vm, ctx: Oop) -> Option<Oop> {
 /// exception nor its class (nil if none). None where the library's loop
 /// must decide: an object without Exception's slots, a class whose
 /// `class` is not Object's primitive, a sender that is not a Context.
-fn signaler_context(vm: &Vm, exception: Oop) -> Option<Oop> {
+fn signaler_context(vm: &mut Vm, exception: Oop) -> Option<Oop> {
     if !exception.is_object() || !vm.mem.heap.format_of(exception).is_pointers() {
         return None;
     }
@@ -106,9 +106,10 @@ fn signaler_context(vm: &Vm, exception: Oop) -> Option<Oop> {
     {
         return None;
     }
-    // The library's loop sends `self class`.
+    // The library's loop sends `self class` (looked up through the cache).
     let selector = heap.fetch(vm.mem.special_object(special::SPECIAL_SELECTORS), CLASS_SELECTOR);
-    let method = vm.mem.lookup_method(cls, selector)?;
+    let class_index = heap.class_index_of(exception);
+    let method = vm.lookup(class_index, selector)?;
     if code::primitive(vm.code_header(method)) != P::Class as usize {
         return None;
     }
