@@ -464,6 +464,11 @@ pub enum Primitive {
     /// that is an `on:do:` activation (see HandlerMarker); nil if none.
     /// Fails if a sender on the way is not a Context.
     ContextNextHandlerContext = 343,
+    /// `Context>>return: value`: unwinds to the receiver's sender and
+    /// resumes it with value, as `resume:through:` and `privResume:` do,
+    /// when every unwind context still pending on the way has no unwind
+    /// block (nil, whose `value` is quick). Fails otherwise.
+    ContextReturn = 344,
 }
 
 impl Primitive {
@@ -668,6 +673,7 @@ impl Primitive {
             341 => P::ContextTempAtPut,
             342 => P::ExceptionSignalerContext,
             343 => P::ContextNextHandlerContext,
+            344 => P::ContextReturn,
             _ => return None,
         })
     }
