@@ -12,7 +12,6 @@ use super::{answer, arg, receiver, PrimError, PrimResult};
 use crate::heap::{Format, Oop};
 use crate::interp::Vm;
 use crate::objects::layout::{class, code, context, special, KnownClass};
-use crate::objects::symbol::string_hash;
 use crate::prims::object;
 use smalt_compiler::bytecode::quick;
 
@@ -21,9 +20,10 @@ use smalt_compiler::bytecode::quick;
 const SIGNAL_CONTEXT: usize = 3;
 const SIGNAL_CONTEXT_NAME: &[u8] = b"signalContext";
 
-/// The index of `class` among the special selectors
+/// The indices of `class` and `value` among the special selectors
 /// (`smalt_compiler::bytecode::SPECIAL_SELECTORS`).
 const CLASS_SELECTOR: usize = 23;
+const VALUE_SELECTOR: usize = 19;
 
 /// An unwind context's (`ensure:`, `ifCurtailed:`, `privRunHandler`)
 /// unwind block and whether it is complete: its first two temps.
@@ -114,7 +114,7 @@ fn resume_through_empty_unwinds(vm: &mut Vm, target: Oop, value: Oop) -> PrimRes
     if !is_context(vm, target) || !vm.is_resumable_context(target) {
         return Err(PrimError::Fail);
     }
-    let mut pending = false;
+    let mut pending = 0;
     let mut c = vm.ctx;
     for _ in 0..MOST_SENDERS {
         if c == target {
@@ -131,20 +131,21 @@ fn resume_through_empty_unwinds(vm: &mut Vm, target: Oop, value: Oop) -> PrimRes
                 if vm.mem.heap.fetch(c, UNWIND_BLOCK) != nil {
                     return Err(PrimError::Fail);
                 }
-                pending = true;
+                pending += 1;
             }
         }
         c = vm.sender_of(c);
     }
-    if c != target || (pending && !value_of_nil_is_quick(vm)) {
+    if c != target || (pending > 0 && !value_of_nil_is_quick(vm)) {
         return Err(PrimError::Fail);
     }
     let done = vm.mem.true_object();
     let mut c = vm.ctx;
     while c != target {
         let next = vm.sender_of(c);
-        if vm.is_unwind_context(c) && vm.mem.heap.fetch(c, UNWIND_COMPLETE) == nil {
+        if pending > 0 && vm.is_unwind_context(c) && vm.mem.heap.fetch(c, UNWIND_COMPLETE) == nil {
             vm.mem.heap.store(c, UNWIND_COMPLETE, done);
+            pending -= 1;
         }
         vm.mark_dead(c);
         vm.mem.heap.store(c, context::SENDER, nil);
@@ -160,35 +161,10 @@ fn resume_through_empty_unwinds(vm: &mut Vm, target: Oop, value: Oop) -> PrimRes
 /// Whether `nil value` is a quick method answering a constant (Object's
 /// `^self`): then an unwind block of nil has nothing to do.
 fn value_of_nil_is_quick(vm: &mut Vm) -> bool {
-    let Some(selector) = find_symbol(vm, b"value") else { return false };
+    let selector = vm.mem.heap.fetch(vm.mem.special_object(special::SPECIAL_SELECTORS), VALUE_SELECTOR);
     let Some(method) = vm.lookup(KnownClass::UndefinedObject.index(), selector) else { return false };
     let primitive = code::primitive(vm.code_header(method));
     (usize::from(quick::RETURN_SELF)..=usize::from(quick::RETURN_NIL)).contains(&primitive)
-}
-
-/// The Symbol spelt `name`, if there is one: the symbol table probed as
-/// `ObjectMemory::lookup_symbol` probes it, for a byte name, without
-/// copying it.
-fn find_symbol(vm: &Vm, name: &[u8]) -> Option<Oop> {
-    let heap = &vm.mem.heap;
-    let hash = string_hash(name.iter().map(|&b| u32::from(b)));
-    let table = vm.mem.special_object(special::SYMBOL_TABLE);
-    let capacity = heap.num_slots(table);
-    let mut i = hash as usize & (capacity - 1);
-    for _ in 0..capacity {
-        let candidate = heap.fetch(table, i);
-        if candidate == vm.mem.nil() {
-            return None;
-        }
-        if heap.identity_hash(candidate) == hash
-            && matches!(heap.format_of(candidate), Format::Bytes { .. })
-            && heap.bytes(candidate) == name
-        {
-            return Some(candidate);
-        }
-        i = (i + 1) & (capacity - 1);
-    }
-    None
 }
 
 /// What `Exception>>signalerContext` answers for `exception`: from its
@@ -269,8 +245,9 @@ mod tests {
     }
 
     #[test]
-    fn class_is_the_special_selector_named() {
+    fn class_and_value_are_the_special_selectors_named() {
         assert_eq!(smalt_compiler::bytecode::special_selector_index("class"), Some(CLASS_SELECTOR as u8));
+        assert_eq!(smalt_compiler::bytecode::special_selector_index("value"), Some(VALUE_SELECTOR as u8));
     }
 
     #[test]
