@@ -106,12 +106,14 @@ fn next_handler_context(vm: &Vm, ctx: Oop) -> Option<Oop> {
 /// (dead, without a sender) as `terminateTo:` cuts them; then `target`
 /// goes on as if its pending send had answered `value`. Fails, having
 /// changed nothing, when an unwind block has work to do, when `target` is
-/// not a live Context below the active one, or when something on the way
-/// is not a Context.
+/// not a live Context below the active one (the active one itself is left
+/// to the library too), or when something on the way is not a Context.
 fn resume_through_empty_unwinds(vm: &mut Vm, target: Oop, value: Oop) -> PrimResult {
     let nil = vm.mem.nil();
     let is_context = |vm: &Vm, c: Oop| vm.mem.is_instance_of(c, KnownClass::Context);
-    if !is_context(vm, target) || !vm.is_resumable_context(target) {
+    // The active context's registers are the loop's, not yet in the
+    // context: it is resumed by returning to it, which the library does.
+    if target == vm.ctx || !is_context(vm, target) || !vm.is_resumable_context(target) {
         return Err(PrimError::Fail);
     }
     let mut pending = 0;
@@ -394,6 +396,9 @@ mod tests {
         assert_eq!(run(&mut vm, 344, &[handler, si(1)]), None);
         chain(&mut vm);
         assert_eq!(run(&mut vm, 344, &[target, si(1)]), None);
+        vm.mem.heap.store(handler, context::SENDER, top);
+        assert_eq!(run(&mut vm, 344, &[handler, si(1)]), None);
+        chain(&mut vm);
         vm.mem.heap.store(unwind, context::SENDER, NIL);
         assert_eq!(run(&mut vm, 344, &[handler, si(1)]), None);
         assert_eq!(run(&mut vm, 344, &[si(3), si(1)]), None);
