@@ -1,11 +1,14 @@
 //! Fast paths for the exception system's own reflection: the handler
 //! search and the unwinding code (Context, 071; Exception, 080) read and
 //! write context temps by index on every signal. Each primitive here
-//! answers exactly what the general one it stands in for would answer,
-//! only without working out the receiver's shape from its class; anything
-//! else goes to that general primitive or fails to the method's code.
-//! This module must not know how exceptions are searched or unwound: the
-//! library decides that.
+//! answers exactly what the general one or the library code it stands in
+//! for would answer, only without working out the receiver's shape from
+//! its class or activating that code; anything else goes to that general
+//! primitive or fails to the method's code. This module must not know how
+//! exceptions are searched: the library decides that. Of unwinding it
+//! knows only the library's protocol for unwind contexts (their first two
+//! temps are the unwind block and whether it has run), and it unwinds
+//! only where no unwind block is left to run.
 
 use super::index::Primitive as P;
 use super::{answer, arg, receiver, PrimError, PrimResult};

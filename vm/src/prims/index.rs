@@ -212,7 +212,8 @@ pub enum Primitive {
     /// active context (already unwound to with terminateTo:); it resumes as
     /// if the send it is waiting on answered value. Never returns to the caller.
     ContextResume = 148,
-    /// Marks `ensure:` and `ifCurtailed:` for unwinding; always fails.
+    /// Marks `ensure:`, `ifCurtailed:` and `Exception>>privRunHandler` for
+    /// unwinding; always fails.
     UnwindMarker = 198,
     /// Marks `on:do:` for exception handling; always fails.
     HandlerMarker = 199,
