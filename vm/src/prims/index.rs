@@ -693,6 +693,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 197);
+        assert_eq!(seen, 198);
     }
 }
