@@ -1,11 +1,14 @@
 //! Fast paths for the exception system's own reflection: the handler
 //! search and the unwinding code (Context, 071; Exception, 080) read and
 //! write context temps by index on every signal. Each primitive here
-//! answers exactly what the general one it stands in for would answer,
-//! only without working out the receiver's shape from its class; anything
-//! else goes to that general primitive or fails to the method's code.
-//! This module must not know how exceptions are searched or unwound: the
-//! library decides that.
+//! answers exactly what the general one or the library code it stands in
+//! for would answer, only without working out the receiver's shape from
+//! its class or activating that code; anything else goes to that general
+//! primitive or fails to the method's code. This module must not know how
+//! exceptions are searched: the library decides that. Of unwinding it
+//! knows only the library's protocol for unwind contexts (their first two
+//! temps are the unwind block and whether it has run), and it unwinds
+//! only where no unwind block is left to run.
 
 use super::index::Primitive as P;
 use super::{answer, arg, receiver, PrimError, PrimResult};
@@ -13,15 +16,22 @@ use crate::heap::{Format, Oop};
 use crate::interp::Vm;
 use crate::objects::layout::{class, code, context, special, KnownClass};
 use crate::prims::object;
+use smalt_compiler::bytecode::quick;
 
 /// Where `Exception`'s fourth instance variable, `signalContext` (the
 /// context of `signal`), is; checked by name against the receiver's class.
 const SIGNAL_CONTEXT: usize = 3;
 const SIGNAL_CONTEXT_NAME: &[u8] = b"signalContext";
 
-/// The index of `class` among the special selectors
+/// The indices of `class` and `value` among the special selectors
 /// (`smalt_compiler::bytecode::SPECIAL_SELECTORS`).
 const CLASS_SELECTOR: usize = 23;
+const VALUE_SELECTOR: usize = 19;
+
+/// An unwind context's (`ensure:`, `ifCurtailed:`, `privRunHandler`)
+/// unwind block and whether it is complete: its first two temps.
+const UNWIND_BLOCK: usize = context::FIRST_TEMP;
+const UNWIND_COMPLETE: usize = context::FIRST_TEMP + 1;
 
 /// More senders than this and the walk is left to the library's loop
 /// (a chain made circular by hand runs there, where it can be interrupted).
@@ -55,6 +65,14 @@ pub fn exception(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let ctx = next_handler_context(vm, receiver(vm, argc)).ok_or(PrimError::Fail)?;
             answer(vm, argc, ctx)
         }
+        P::ContextReturn => {
+            let ctx = receiver(vm, argc);
+            if !vm.mem.is_instance_of(ctx, KnownClass::Context) {
+                return Err(PrimError::Fail);
+            }
+            let (target, value) = (vm.sender_of(ctx), arg(vm, argc, 0));
+            resume_through_empty_unwinds(vm, target, value)
+        }
         _ => Err(PrimError::Fail),
     }
 }
@@ -81,12 +99,85 @@ fn next_handler_context(vm: &Vm, ctx: Oop) -> Option<Oop> {
     None
 }
 
+/// `target` resumed with `value` from the active context, as
+/// `Context>>resume:through:` and `privResume:` do it, when no unwind
+/// block is left to run on the way: each unwind context between the
+/// active context (inclusive) and `target` that is not complete yet has
+/// nil for its unwind block, for which `value` is quick (so that sending
+/// it does nothing). Those are marked complete, as the library's unwinding
+/// marks them before sending `value`; every context on the way is cut off
+/// (dead, without a sender) as `terminateTo:` cuts them; then `target`
+/// goes on as if its pending send had answered `value`. Fails, having
+/// changed nothing, when an unwind block has work to do, when `target` is
+/// not a live Context below the active one (the active one itself is left
+/// to the library too), or when something on the way is not a Context.
+fn resume_through_empty_unwinds(vm: &mut Vm, target: Oop, value: Oop) -> PrimResult {
+    let nil = vm.mem.nil();
+    let is_context = |vm: &Vm, c: Oop| vm.mem.is_instance_of(c, KnownClass::Context);
+    // The active context's registers are the loop's, not yet in the
+    // context: it is resumed by returning to it, which the library does.
+    if target == vm.ctx || !is_context(vm, target) || !vm.is_resumable_context(target) {
+        return Err(PrimError::Fail);
+    }
+    let mut pending = 0;
+    let mut c = vm.ctx;
+    for _ in 0..MOST_SENDERS {
+        if c == target {
+            break;
+        }
+        if c == nil || !is_context(vm, c) {
+            return Err(PrimError::Fail);
+        }
+        if vm.is_unwind_context(c) {
+            if vm.mem.heap.num_slots(c) < UNWIND_COMPLETE + 1 {
+                return Err(PrimError::Fail);
+            }
+            if vm.mem.heap.fetch(c, UNWIND_COMPLETE) == nil {
+                if vm.mem.heap.fetch(c, UNWIND_BLOCK) != nil {
+                    return Err(PrimError::Fail);
+                }
+                pending += 1;
+            }
+        }
+        c = vm.sender_of(c);
+    }
+    if c != target || (pending > 0 && !value_of_nil_is_quick(vm)) {
+        return Err(PrimError::Fail);
+    }
+    let done = vm.mem.true_object();
+    let mut c = vm.ctx;
+    while c != target {
+        let next = vm.sender_of(c);
+        if pending > 0 && vm.is_unwind_context(c) && vm.mem.heap.fetch(c, UNWIND_COMPLETE) == nil {
+            vm.mem.heap.store(c, UNWIND_COMPLETE, done);
+            pending -= 1;
+        }
+        vm.mark_dead(c);
+        vm.mem.heap.store(c, context::SENDER, nil);
+        c = next;
+    }
+    if vm.resume_context(target, value) {
+        Ok(())
+    } else {
+        Err(PrimError::Fail)
+    }
+}
+
+/// Whether `nil value` is a quick method answering a constant (Object's
+/// `^self`): then an unwind block of nil has nothing to do.
+fn value_of_nil_is_quick(vm: &mut Vm) -> bool {
+    let selector = vm.mem.heap.fetch(vm.mem.special_object(special::SPECIAL_SELECTORS), VALUE_SELECTOR);
+    let Some(method) = vm.lookup(KnownClass::UndefinedObject.index(), selector) else { return false };
+    let primitive = code::primitive(vm.code_header(method));
+    (usize::from(quick::RETURN_SELF)..=usize::from(quick::RETURN_NIL)).contains(&primitive)
+}
+
 /// What `Exception>>signalerContext` answers for `exception`: from its
 /// signalContext on, the first context whose receiver is neither the
 /// exception nor its class (nil if none). None where the library's loop
 /// must decide: an object without Exception's slots, a class whose
 /// `class` is not Object's primitive, a sender that is not a Context.
-fn signaler_context(vm: &Vm, exception: Oop) -> Option<Oop> {
+fn signaler_context(vm: &mut Vm, exception: Oop) -> Option<Oop> {
     if !exception.is_object() || !vm.mem.heap.format_of(exception).is_pointers() {
         return None;
     }
@@ -106,9 +197,10 @@ fn signaler_context(vm: &Vm, exception: Oop) -> Option<Oop> {
     {
         return None;
     }
-    // The library's loop sends `self class`.
+    // The library's loop sends `self class` (looked up through the cache).
     let selector = heap.fetch(vm.mem.special_object(special::SPECIAL_SELECTORS), CLASS_SELECTOR);
-    let method = vm.mem.lookup_method(cls, selector)?;
+    let class_index = heap.class_index_of(exception);
+    let method = vm.lookup(class_index, selector)?;
     if code::primitive(vm.code_header(method)) != P::Class as usize {
         return None;
     }
@@ -158,8 +250,9 @@ mod tests {
     }
 
     #[test]
-    fn class_is_the_special_selector_named() {
+    fn class_and_value_are_the_special_selectors_named() {
         assert_eq!(smalt_compiler::bytecode::special_selector_index("class"), Some(CLASS_SELECTOR as u8));
+        assert_eq!(smalt_compiler::bytecode::special_selector_index("value"), Some(VALUE_SELECTOR as u8));
     }
 
     #[test]
@@ -254,5 +347,63 @@ mod tests {
         vm.mem.heap.store(middle, context::SENDER, si(4));
         assert_eq!(run(&mut vm, 343, &[top]), None);
         assert_eq!(run(&mut vm, 343, &[si(4)]), None);
+    }
+
+    #[test]
+    fn return_resumes_the_sender_through_unwind_contexts_without_blocks() {
+        let mut vm = Vm::bootstrap(VmOptions::default()).expect("the class library loads");
+        let methods = vm.evaluate("{BlockClosure >> #ensure:. Object >> #printString}", "test").expect("evaluates");
+        let [ensure, method] = [0, 1].map(|i| vm.mem.heap.fetch(methods, i));
+        // top -> unwind -> handler -> target: `handler return: 42` from top.
+        let [top, unwind, handler, target] = [0; 4].map(|_| {
+            vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 8).expect("room")
+        });
+        let chain = |vm: &mut Vm| {
+            let heap = &mut vm.mem.heap;
+            for (ctx, sender) in [(top, unwind), (unwind, handler), (handler, target), (target, NIL)] {
+                heap.store(ctx, context::SENDER, sender);
+                heap.store(ctx, context::PC, si(0));
+                heap.store(ctx, context::STACKP, si(0));
+                heap.store(ctx, context::METHOD, method);
+            }
+            heap.store(unwind, context::METHOD, ensure);
+            heap.store(unwind, UNWIND_BLOCK, NIL);
+            heap.store(unwind, UNWIND_COMPLETE, NIL);
+            vm.ctx = top;
+        };
+        chain(&mut vm);
+        assert_eq!(run(&mut vm, 344, &[handler, si(42)]), Some(si(42)));
+        assert_eq!(vm.ctx, target);
+        assert_eq!(vm.mem.heap.fetch(unwind, UNWIND_COMPLETE), TRUE);
+        for ctx in [top, unwind, handler] {
+            assert_eq!(vm.mem.heap.fetch(ctx, context::PC), NIL);
+            assert_eq!(vm.mem.heap.fetch(ctx, context::SENDER), NIL);
+        }
+        // A complete unwind context is passed whatever its block.
+        chain(&mut vm);
+        vm.mem.heap.store(unwind, UNWIND_BLOCK, si(7));
+        vm.mem.heap.store(unwind, UNWIND_COMPLETE, TRUE);
+        assert_eq!(run(&mut vm, 344, &[handler, si(43)]), Some(si(43)));
+        assert_eq!(vm.ctx, target);
+        // Left to the library's code, with nothing changed: a block to
+        // run, a sender that is dead or not below the active context, a
+        // receiver that is not a Context.
+        chain(&mut vm);
+        vm.mem.heap.store(unwind, UNWIND_BLOCK, si(7));
+        assert_eq!(run(&mut vm, 344, &[handler, si(1)]), None);
+        assert_eq!(vm.mem.heap.fetch(unwind, UNWIND_COMPLETE), NIL);
+        assert_eq!(vm.mem.heap.fetch(top, context::SENDER), unwind);
+        assert_eq!(vm.ctx, top);
+        chain(&mut vm);
+        vm.mem.heap.store(target, context::PC, NIL);
+        assert_eq!(run(&mut vm, 344, &[handler, si(1)]), None);
+        chain(&mut vm);
+        assert_eq!(run(&mut vm, 344, &[target, si(1)]), None);
+        vm.mem.heap.store(handler, context::SENDER, top);
+        assert_eq!(run(&mut vm, 344, &[handler, si(1)]), None);
+        chain(&mut vm);
+        vm.mem.heap.store(unwind, context::SENDER, NIL);
+        assert_eq!(run(&mut vm, 344, &[handler, si(1)]), None);
+        assert_eq!(run(&mut vm, 344, &[si(3), si(1)]), None);
     }
 }

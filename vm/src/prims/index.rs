@@ -212,7 +212,8 @@ pub enum Primitive {
     /// active context (already unwound to with terminateTo:); it resumes as
     /// if the send it is waiting on answered value. Never returns to the caller.
     ContextResume = 148,
-    /// Marks `ensure:` and `ifCurtailed:` for unwinding; always fails.
+    /// Marks `ensure:`, `ifCurtailed:` and `Exception>>privRunHandler` for
+    /// unwinding; always fails.
     UnwindMarker = 198,
     /// Marks `on:do:` for exception handling; always fails.
     HandlerMarker = 199,
@@ -464,6 +465,11 @@ pub enum Primitive {
     /// that is an `on:do:` activation (see HandlerMarker); nil if none.
     /// Fails if a sender on the way is not a Context.
     ContextNextHandlerContext = 343,
+    /// `Context>>return: value`: unwinds to the receiver's sender and
+    /// resumes it with value, as `resume:through:` and `privResume:` do,
+    /// when every unwind context still pending on the way has no unwind
+    /// block (nil, whose `value` is quick). Fails otherwise.
+    ContextReturn = 344,
 }
 
 impl Primitive {
@@ -668,6 +674,7 @@ impl Primitive {
             341 => P::ContextTempAtPut,
             342 => P::ExceptionSignalerContext,
             343 => P::ContextNextHandlerContext,
+            344 => P::ContextReturn,
             _ => return None,
         })
     }
@@ -686,6 +693,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 197);
+        assert_eq!(seen, 198);
     }
 }

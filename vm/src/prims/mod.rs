@@ -285,8 +285,10 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::CharacterAsLowercase
         | P::CharacterDigitValue => character::character(vm, prim, argc),
         P::LocalTimeZoneOffset => timezone::timezone(vm, prim, argc),
-        P::ContextTempAt | P::ContextTempAtPut | P::ExceptionSignalerContext | P::ContextNextHandlerContext => {
-            exception::exception(vm, prim, argc)
-        }
+        P::ContextTempAt
+        | P::ContextTempAtPut
+        | P::ExceptionSignalerContext
+        | P::ContextNextHandlerContext
+        | P::ContextReturn => exception::exception(vm, prim, argc),
     }
 }
