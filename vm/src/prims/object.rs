@@ -10,7 +10,7 @@ use super::index::Primitive as P;
 use super::{answer, arg, receiver, require, PrimError, PrimResult};
 use crate::heap::{Format, Oop};
 use crate::interp::Vm;
-use crate::objects::layout::KnownClass;
+use crate::objects::layout::{closure, code, KnownClass};
 use crate::objects::memory::InstanceSpec;
 
 /// The largest object `basicNew:` will try to make, in slots: beyond it the
@@ -46,6 +46,9 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
         }
         P::BasicNewSized => {
             require(vm.mem.is_behavior(rcvr))?;
+            // The interpreter enters a BlockClosure's code trusting its
+            // slots: only the VM makes them (the library says so).
+            require(vm.mem.index_of_class(rcvr) != KnownClass::BlockClosure.index())?;
             let n = arg(vm, argc, 0).to_small_integer().ok_or(PrimError::Fail)?;
             require(n >= 0 && (n as usize) < MAX_NEW_SLOTS)?;
             let spec = vm.mem.instance_spec(rcvr);
@@ -70,6 +73,7 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let value = arg(vm, argc, 1);
             require(rcvr.is_object() && vm.mem.heap.format_of(rcvr).is_pointers())?;
             require(index < vm.mem.heap.num_slots(rcvr))?;
+            require(keeps_closure_enterable(vm, rcvr, index, value))?;
             vm.note_slot_write(rcvr, index);
             vm.mem.heap.store(rcvr, index, value);
             answer(vm, argc, value)
@@ -150,6 +154,8 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
                 Format::from_code(spec.format_code).is_some_and(|f| f.is_pointers() == format.is_pointers());
             require(same_kind && vm.mem.heap.num_slots(rcvr) >= spec.fixed)?;
             let index = vm.mem.index_of_class(cls);
+            let closure_class = KnownClass::BlockClosure.index();
+            require(index != closure_class || vm.mem.heap.class_index_of(rcvr) == closure_class)?;
             let mut header = vm.mem.heap.header(rcvr);
             let context = KnownClass::Context.index();
             if header.class_index() == context || index == context {
@@ -160,6 +166,28 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             answer(vm, argc, rcvr)
         }
         _ => Err(PrimError::Fail),
+    }
+}
+
+/// Whether storing `value` in slot `index` of `rcvr` leaves it a closure
+/// the interpreter can enter without checking (see `Vm::block_taking`):
+/// for a BlockClosure, its outer context stays a Context or nil, and its
+/// code a CompiledBlock whose temps hold its arguments and this closure's
+/// copied values. Anything else may be stored anywhere.
+fn keeps_closure_enterable(vm: &Vm, rcvr: Oop, index: usize, value: Oop) -> bool {
+    if !vm.mem.is_instance_of(rcvr, KnownClass::BlockClosure) {
+        return true;
+    }
+    match index {
+        closure::OUTER_CONTEXT => value == vm.mem.nil() || vm.mem.is_instance_of(value, KnownClass::Context),
+        closure::COMPILED_BLOCK => {
+            let copied = vm.mem.heap.num_slots(rcvr) - closure::FIRST_COPIED;
+            vm.mem.is_instance_of(value, KnownClass::CompiledBlock) && {
+                let header = vm.code_header(value);
+                code::num_args(header) + copied <= code::num_temps(header)
+            }
+        }
+        _ => true,
     }
 }
 
