@@ -81,6 +81,9 @@ pub fn system(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             let method = arg(vm, argc, 1);
             require(vm.mem.is_behavior(cls) && vm.mem.is_symbol(selector))?;
             require(vm.mem.is_instance_of(method, KnownClass::CompiledMethod))?;
+            // A send of the selector must find a method taking its arguments.
+            let arity = super::string::num_args(&vm.mem.string_value(selector).unwrap_or_default());
+            require(code::num_args(vm.code_header(method)) == arity)?;
             let md = vm.mem.heap.fetch(cls, class::METHOD_DICT);
             let md = vm.mem.method_dict_at_put(md, selector, method)?;
             vm.mem.heap.store(cls, class::METHOD_DICT, md);
