@@ -76,6 +76,7 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             require(keeps_closure_enterable(vm, rcvr, index, value))?;
             vm.note_slot_write(rcvr, index);
             vm.mem.heap.store(rcvr, index, value);
+            forget_lookups_through(vm, rcvr);
             answer(vm, argc, value)
         }
         P::IdentityHash => {
@@ -166,6 +167,17 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
             answer(vm, argc, rcvr)
         }
         _ => Err(PrimError::Fail),
+    }
+}
+
+/// Empties the method caches (global and send-site) when `oop`, about to
+/// be written or just written by reflection, is something lookups read: a
+/// class (its superclass, its method dictionary) or a method dictionary.
+/// The library changes methods through primitives that do this
+/// themselves; these writes are the way around them.
+fn forget_lookups_through(vm: &mut Vm, oop: Oop) {
+    if vm.mem.is_instance_of(oop, KnownClass::MethodDictionary) || vm.mem.is_behavior(oop) {
+        vm.cache.invalidate();
     }
 }
 
@@ -264,6 +276,10 @@ fn basic_at(vm: &mut Vm, oop: Oop, index: usize) -> Result<Oop, PrimError> {
 
 fn basic_at_put(vm: &mut Vm, oop: Oop, index: usize, value: Oop) -> Result<(), PrimError> {
     require(index < indexable_size(vm, oop))?;
+    // A class has no indexed part: only a method dictionary's matters.
+    if vm.mem.is_instance_of(oop, KnownClass::MethodDictionary) {
+        vm.cache.invalidate();
+    }
     // An immediate Float has nowhere to store into.
     require(oop.is_object() && !vm.mem.heap.header(oop).is_immutable())?;
     if vm.mem.is_float(oop) {
