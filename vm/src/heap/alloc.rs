@@ -193,6 +193,27 @@ mod tests {
     }
 
     #[test]
+    fn eden_allocation_writes_the_given_slots_and_refuses_without_a_trace() {
+        let mut heap = small_heap();
+        let first = [Oop::small_integer(7), TRUE];
+        let a = heap.allocate_in_eden(5, Format::FixedIndexable, 4, &first).expect("room");
+        assert!(heap.is_young(a));
+        assert_eq!((0..4).map(|i| heap.fetch(a, i)).collect::<Vec<_>>(), [first[0], first[1], NIL, NIL]);
+        // Whatever needs the general way is refused, and nothing changes.
+        let before = heap.stats();
+        assert_eq!(heap.allocate_in_eden(5, Format::Indexable, 300, &[]), None, "an overflow word");
+        assert_eq!(heap.allocate_in_eden(5, Format::Fixed, 0, &[]), None);
+        assert_eq!(heap.stats(), before);
+        assert!(!heap.needs_collection());
+        while !heap.needs_collection() {
+            heap.allocate_small_pointers(5, Format::Fixed, 200).expect("room");
+        }
+        // Eden is full: refused, though the general way still finds room.
+        assert_eq!(heap.allocate_in_eden(5, Format::Fixed, 4, &first), None);
+        assert!(heap.allocate_small_pointers(5, Format::Fixed, 4).is_some());
+    }
+
+    #[test]
     fn nil_false_and_true_land_at_their_fixed_offsets() {
         let heap = small_heap();
         assert_eq!(heap.num_slots(NIL), 0);
