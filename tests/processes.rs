@@ -82,18 +82,24 @@ fn write(dir: &Path, name: &str, text: &str) {
     fs::write(dir.join(name), text).expect("temp dir is writable");
 }
 
+/// Runs the script `text` (as the file `name`), sends it Ctrl-C once it
+/// has printed `line`, and waits for it to end.
+fn interrupted_after(name: &str, text: &str, line: &str) -> (ExitStatus, String, String) {
+    let dir = TempDir::new().expect("a temp dir");
+    write(dir.path(), name, text);
+    let mut child = start(dir.path(), &[name]);
+    let rest = wait_for_line(&mut child, line);
+    signal(&child, "INT");
+    finish(child, rest)
+}
+
 #[test]
 fn ctrl_c_stops_a_script_with_status_130_after_its_ensure_blocks() {
-    let dir = TempDir::new().expect("a temp dir");
-    write(
-        dir.path(),
+    let (status, out, err) = interrupted_after(
         "loop.st",
         "['running' displayNl. Smalltalk flush. [true] whileTrue: []] ensure: ['ensure ran' displayNl].\n",
+        "running",
     );
-    let mut child = start(dir.path(), &["loop.st"]);
-    let rest = wait_for_line(&mut child, "running");
-    signal(&child, "INT");
-    let (status, out, err) = finish(child, rest);
     assert_eq!(status.code(), Some(130), "stderr: {err}");
     assert_eq!(out, "ensure ran\n");
     assert!(err.starts_with("Interrupted\n"), "{err}");
@@ -157,42 +163,31 @@ fn ctrl_c_reaches_an_inlined_to_do_loop() {
 
 #[test]
 fn ctrl_c_reaches_a_recursion_that_makes_no_loop() {
-    let dir = TempDir::new().expect("a temp dir");
     // No backward jump: the sends enter their contexts in the loop, which
     // looks for an interrupt only when eden is full and a context is made
     // the general way, at its safe point.
-    write(
-        dir.path(),
+    let (status, out, err) = interrupted_after(
         "recursing.st",
-        "Integer extend [ spin [ self < 2 ifTrue: [^1]. ^(self - 1) spin + (self - 2) spin ] ]
-         | r |
-         r := ['recursing' displayNl. Smalltalk flush. 60 spin]
-             on: UserInterrupt do: [:e | e return: 'stopped recursing'].
-         r displayNl.
-",
+        "Integer extend [ spin [ self < 2 ifTrue: [^1]. ^(self - 1) spin + (self - 2) spin ] ]\n\
+         | r |\n\
+         r := ['recursing' displayNl. Smalltalk flush. 60 spin]\n\
+             on: UserInterrupt do: [:e | e return: 'stopped recursing'].\n\
+         r displayNl.\n",
+        "recursing",
     );
-    let mut child = start(dir.path(), &["recursing.st"]);
-    let rest = wait_for_line(&mut child, "recursing");
-    signal(&child, "INT");
-    let (status, out, err) = finish(child, rest);
     assert_eq!(status.code(), Some(0), "stdout: {out} stderr: {err}");
     assert_eq!(out, "stopped recursing\n");
 }
 
 #[test]
 fn ctrl_c_reaches_a_program_waiting_on_a_delay() {
-    let dir = TempDir::new().expect("a temp dir");
-    write(
-        dir.path(),
+    let started = Instant::now();
+    let (status, out, err) = interrupted_after(
         "sleepy.st",
         "'sleeping' displayNl.\n\
          ([(Delay forSeconds: 20) wait. 'slept'] on: UserInterrupt do: [:e | 'woken']) displayNl.\n",
+        "sleeping",
     );
-    let started = Instant::now();
-    let mut child = start(dir.path(), &["sleepy.st"]);
-    let rest = wait_for_line(&mut child, "sleeping");
-    signal(&child, "INT");
-    let (status, out, err) = finish(child, rest);
     assert!(status.success(), "{err}");
     assert_eq!(out, "woken\n");
     assert!(started.elapsed() < Duration::from_secs(15), "the Delay was not cut short");

@@ -249,6 +249,11 @@ mod tests {
         Oop::small_integer(value)
     }
 
+    /// A new Context with room for `temps` temps and stack slots.
+    fn new_context(vm: &mut Vm, temps: usize) -> Oop {
+        vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + temps).expect("room")
+    }
+
     #[test]
     fn class_and_value_are_the_special_selectors_named() {
         assert_eq!(smalt_compiler::bytecode::special_selector_index("class"), Some(CLASS_SELECTOR as u8));
@@ -258,7 +263,7 @@ mod tests {
     #[test]
     fn context_temps_are_read_and_written_in_place() {
         let mut vm = test_vm();
-        let ctx = vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 3).expect("room");
+        let ctx = new_context(&mut vm, 3);
         assert_eq!(run(&mut vm, 341, &[ctx, si(3), si(42)]), Some(si(42)));
         assert_eq!(vm.mem.heap.fetch(ctx, context::FIRST_TEMP + 2), si(42));
         assert_eq!(run(&mut vm, 340, &[ctx, si(3)]), Some(si(42)));
@@ -270,7 +275,7 @@ mod tests {
     #[test]
     fn outside_a_context_they_answer_as_basic_at_or_fail() {
         let mut vm = test_vm();
-        let ctx = vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 2).expect("room");
+        let ctx = new_context(&mut vm, 2);
         // Out of bounds, or not an index: basicAt:'s primitive fails too.
         // (This memory has no classes, so basicAt: sees no named slots:
         // past all of them is out of bounds for both.)
@@ -297,10 +302,8 @@ mod tests {
             {ZeroDivide new. (Smalltalk at: #OwnClassError) new. Array new: 5}";
         let objects = vm.evaluate(source, "test").expect("evaluates");
         let [exception, own_class, array] = [0, 1, 2].map(|i| vm.mem.heap.fetch(objects, i));
-        vm.ctx = vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 8).expect("room");
-        let [signal, by_class, signaler] = [0; 3].map(|_| {
-            vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 1).expect("room")
-        });
+        vm.ctx = new_context(&mut vm, 8);
+        let [signal, by_class, signaler] = [0; 3].map(|_| new_context(&mut vm, 1));
         let zero_divide = vm.mem.class_of(exception);
         let heap = &mut vm.mem.heap;
         heap.store(exception, SIGNAL_CONTEXT, signal);
@@ -329,10 +332,8 @@ mod tests {
     fn the_next_handler_context_is_the_first_on_do_among_the_senders() {
         let mut vm = Vm::bootstrap(VmOptions::default()).expect("the class library loads");
         let on_do = vm.evaluate("BlockClosure >> #on:do:", "test").expect("evaluates");
-        vm.ctx = vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 8).expect("room");
-        let [top, middle, handler] = [0; 3].map(|_| {
-            vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 3).expect("room")
-        });
+        vm.ctx = new_context(&mut vm, 8);
+        let [top, middle, handler] = [0; 3].map(|_| new_context(&mut vm, 3));
         let heap = &mut vm.mem.heap;
         heap.store(top, context::SENDER, middle);
         heap.store(middle, context::SENDER, handler);
@@ -355,9 +356,7 @@ mod tests {
         let methods = vm.evaluate("{BlockClosure >> #ensure:. Object >> #printString}", "test").expect("evaluates");
         let [ensure, method] = [0, 1].map(|i| vm.mem.heap.fetch(methods, i));
         // top -> unwind -> handler -> target: `handler return: 42` from top.
-        let [top, unwind, handler, target] = [0; 4].map(|_| {
-            vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 8).expect("room")
-        });
+        let [top, unwind, handler, target] = [0; 4].map(|_| new_context(&mut vm, 8));
         let chain = |vm: &mut Vm| {
             let heap = &mut vm.mem.heap;
             for (ctx, sender) in [(top, unwind), (unwind, handler), (handler, target), (target, NIL)] {
