@@ -53,7 +53,7 @@ struct Cli {
     #[arg(long, global = true, value_name = "FRAMES", default_value_t = 1_000_000)]
     max_depth: usize,
 
-    /// The most memory the heap may use (e.g. 512M, 2G; at least 16M).
+    /// The most memory the heap may use (e.g. 512M, 2G; 16M to 32G).
     /// Near it OutOfMemory is signalled, while there is room to handle it.
     #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size, default_value = "4G")]
     max_heap: usize,
@@ -386,6 +386,9 @@ fn parse_size(text: &str) -> Result<usize, String> {
     let bytes = n.checked_mul(scale).ok_or_else(|| format!("{text} is too big"))?;
     if bytes < MIN_HEAP {
         return Err(format!("the heap needs at least 16M, not {text}"));
+    }
+    if bytes > smalt_vm::heap::MAX_HEAP {
+        return Err(format!("the heap can be at most 32G, not {text}"));
     }
     Ok(bytes)
 }

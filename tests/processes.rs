@@ -323,7 +323,11 @@ fn an_unhandled_out_of_memory_ends_the_program_with_a_walkback_not_a_crash() {
 #[test]
 fn a_bad_max_heap_is_refused_with_what_was_expected() {
     let dir = TempDir::new().expect("a temp dir");
-    for (size, expected) in [("1M", "the heap needs at least 16M"), ("lots", "expected a size such as 512M")] {
+    for (size, expected) in [
+        ("1M", "the heap needs at least 16M"),
+        ("33G", "the heap can be at most 32G, not 33G"),
+        ("lots", "expected a size such as 512M"),
+    ] {
         let o = smalt(dir.path(), &["--max-heap", size, "-e", "3"]).output().expect("smalt runs");
         assert_eq!(o.status.code(), Some(2));
         let err = String::from_utf8_lossy(&o.stderr);

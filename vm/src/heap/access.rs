@@ -15,6 +15,7 @@
 //! references (pointer and code formats).
 
 use super::header::{Format, Header};
+use super::region::{Near, Region};
 use super::{Heap, Oop, CHARACTER_CLASS_INDEX, FLOAT_CLASS_INDEX, SMALL_INTEGER_CLASS_INDEX};
 
 impl Heap {
@@ -127,10 +128,24 @@ impl Heap {
     /// The byte at a heap offset: what [`Heap::bytes`] would give at
     /// `offset - (oop.offset() + 8)`, for a reader (the interpreter's
     /// bytecode fetch) that has computed the object's body offset once.
-    /// Panics only outside the heap.
+    /// Not bounds-checked in release builds (see the region's "Masked
+    /// access"): `offset` must be inside the heap.
     #[inline(always)]
     pub fn byte_at(&self, offset: usize) -> u8 {
-        self.region.bytes()[offset]
+        self.region.byte(offset)
+    }
+
+    /// A heap offset masked once, to read the bytes just after it with
+    /// [`Heap::byte_near`] (the bytecode loop: one per instruction).
+    #[inline(always)]
+    pub fn near(offset: usize) -> Near {
+        Region::near(offset)
+    }
+
+    /// The byte at `k` bytes (fewer than 4096) after `at`.
+    #[inline(always)]
+    pub fn byte_near(&self, at: Near, k: usize) -> u8 {
+        self.region.byte_near(at, k)
     }
 
     /// The body as mutable bytes, without padding. Remembers an old code or
@@ -200,10 +215,11 @@ impl Heap {
     /// The word at word index `index` of the heap; slot `i` of the object
     /// `oop` is word `oop.offset() / 8 + 1 + i`. For a reader (the
     /// interpreter's frame access) that computes an object's first slot
-    /// once and then indexes from it. Panics only outside the heap.
+    /// once and then indexes from it. Not bounds-checked in release builds
+    /// (see the region's "Masked access"): `index` must be inside the heap.
     #[inline(always)]
     pub fn word(&self, index: usize) -> Oop {
-        Oop::from_bits(self.region.words()[index])
+        Oop::from_bits(self.region.word(index))
     }
 
     /// Stores `value` in slot `index` of an object being filled in: without
@@ -213,7 +229,7 @@ impl Heap {
     pub fn init_slot(&mut self, oop: Oop, index: usize, value: Oop) {
         if oop.offset() >= self.nursery_start {
             debug_assert!(index < self.num_slots(oop), "init_slot {index} of {oop:?}");
-            self.region.words_mut()[(oop.offset() >> 3) + 1 + index] = value.bits();
+            self.region.set_word((oop.offset() >> 3) + 1 + index, value.bits());
         } else {
             self.store(oop, index, value);
         }
@@ -242,7 +258,7 @@ impl Heap {
     /// scavenger scans whatever they hold.
     #[inline(always)]
     pub fn set_word_unbarriered(&mut self, index: usize, value: Oop) {
-        self.region.words_mut()[index] = value.bits();
+        self.region.set_word(index, value.bits());
     }
 
     /// Puts an old object in the remembered set (once), so that stores into

@@ -78,7 +78,7 @@ use std::time::Duration;
 
 pub use header::{Format, Header};
 pub use oop::Oop;
-pub use region::{page_size, FileMapping, RegionError};
+pub use region::{page_size, FileMapping, Near, RegionError};
 pub use verify::{Problem, VerifyError};
 
 use region::Region;
@@ -102,10 +102,14 @@ pub const FLOAT_CLASS_INDEX: u32 = 17;
 /// What word 0 of the heap holds ("SMALTHP" + a layout version byte).
 pub const HEAP_MARKER: u64 = u64::from_le_bytes(*b"SMALTHP\x01");
 
+/// The largest `max_heap`: the address space every heap's region
+/// reserves (32 GiB; see the region's "Masked access").
+pub const MAX_HEAP: usize = region::SPAN;
+
 /// How the heap is sized and how hard it collects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeapConfig {
-    /// Bytes of address space to reserve for the whole heap (default 4 GiB).
+    /// Bytes the whole heap may use (default 4 GiB, at most [`MAX_HEAP`]).
     pub max_heap: usize,
     /// Bytes of eden (default 8 MiB); the reserve and each survivor space
     /// are a quarter of this.
@@ -276,6 +280,9 @@ impl Heap {
         let quarter = (eden / 4).max(MIN_SPACE);
         let nursery = eden + 3 * quarter;
         let max = (config.max_heap + 4095) & !4095;
+        if max > MAX_HEAP {
+            return Err(HeapError::BadConfig("max_heap is larger than 32 GiB, the most a heap may be"));
+        }
         if max < 2 * nursery + (1 << 20) {
             return Err(HeapError::BadConfig(
                 "max_heap must leave room for twice the nursery (eden_bytes * 1.75) plus 1 MiB",
@@ -526,6 +533,15 @@ mod tests {
     use super::*;
     use std::io::Write;
     use std::os::fd::AsRawFd;
+
+    #[test]
+    fn a_heap_larger_than_the_reserved_span_is_refused() {
+        let config = HeapConfig { max_heap: MAX_HEAP + 4096, ..HeapConfig::default() };
+        let error = Heap::new(config).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.contains("larger than 32 GiB"), "{error}");
+        let largest = HeapConfig { max_heap: MAX_HEAP, ..HeapConfig::default() };
+        assert!(Heap::new(largest).is_ok());
+    }
 
     #[test]
     fn old_space_maps_back_from_a_file_at_the_same_offsets() {

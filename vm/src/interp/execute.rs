@@ -6,7 +6,7 @@ use super::frame::{frame_base, LoopRegisters};
 use super::returns::Returned;
 use super::send::MethodCache;
 use super::{Halt, Vm};
-use crate::heap::{Format, Oop, NIL};
+use crate::heap::{Format, Heap, Near, Oop, NIL};
 use crate::objects::layout::{association, closure, code, special, KnownClass};
 use crate::prims::index::Primitive;
 use crate::{prims, VmError};
@@ -79,6 +79,10 @@ impl Vm {
         let mut ip: usize;
         let mut fp: usize;
         let mut sp: usize;
+        // The instruction being run: its offset, and that offset masked
+        // once (`Heap::near`) to read its operands from.
+        let mut at_ip: usize;
+        let mut at: Near;
         macro_rules! load {
             () => {{
                 ip = self.code_base + self.ip;
@@ -94,11 +98,21 @@ impl Vm {
                 self.sp = sp - fp;
             }};
         }
+        // The byte at `ip`, which must be within the instruction being
+        // run (`at`), or just after it; advancing `ip`.
         macro_rules! byte {
             () => {{
-                let b = self.mem.heap.byte_at(ip);
+                let b = self.mem.heap.byte_near(at, ip - at_ip);
                 ip += 1;
                 b
+            }};
+        }
+        // A jump's signed 16-bit offset, at `ip`.
+        macro_rules! jump_offset {
+            () => {{
+                let lo = byte!();
+                let hi = byte!();
+                i16::from_le_bytes([lo, hi]) as isize
             }};
         }
         macro_rules! set_frame_word {
@@ -205,13 +219,13 @@ impl Vm {
                 let answer: Oop = $value;
                 // A Boolean (tested first: no memory read) and a jump next.
                 let next = if answer == crate::heap::TRUE || answer == crate::heap::FALSE {
-                    self.mem.heap.byte_at(ip)
+                    self.mem.heap.byte_near(at, ip - at_ip)
                 } else {
                     op::JUMP
                 };
                 if next == op::JUMP_IF_FALSE || next == op::JUMP_IF_TRUE {
                     ip += 1;
-                    let offset = self.jump_offset_at(&mut ip);
+                    let offset = jump_offset!();
                     let when = if next == op::JUMP_IF_TRUE { crate::heap::TRUE } else { crate::heap::FALSE };
                     if answer == when {
                         jump!(offset);
@@ -318,6 +332,8 @@ impl Vm {
         load!();
         let mut ext: usize = 0;
         loop {
+            at_ip = ip;
+            at = Heap::near(ip);
             let byte = byte!();
             match byte {
                 op::PUSH_TEMP => {
@@ -391,8 +407,8 @@ impl Vm {
                     if flags & for_loop::POP_FIRST != 0 {
                         sp -= 1;
                     }
-                    let back = self.jump_offset_at(&mut ip);
-                    let exit = self.jump_offset_at(&mut ip);
+                    let back = jump_offset!();
+                    let exit = jump_offset!();
                     let step = if flags & for_loop::STEP_IN_TEMP != 0 {
                         self.mem.heap.word(fp + s as usize).to_small_integer()
                     } else {
@@ -511,11 +527,11 @@ impl Vm {
                 op::RETURN_FALSE => returned!(crate::heap::FALSE, false),
                 op::BLOCK_RETURN => returned!(pop!(), true),
                 op::JUMP => {
-                    let offset = self.jump_offset_at(&mut ip);
+                    let offset = jump_offset!();
                     jump!(offset);
                 }
                 op::JUMP_IF_TRUE | op::JUMP_IF_FALSE => {
-                    let offset = self.jump_offset_at(&mut ip);
+                    let offset = jump_offset!();
                     let condition = pop!();
                     let (when, other) = if byte == op::JUMP_IF_TRUE {
                         (crate::heap::TRUE, crate::heap::FALSE)
@@ -541,15 +557,6 @@ impl Vm {
             }
             ext = 0;
         }
-    }
-
-    /// The signed 16-bit offset at heap offset `*ip`, advancing it.
-    #[inline(always)]
-    fn jump_offset_at(&self, ip: &mut usize) -> isize {
-        let lo = self.mem.heap.byte_at(*ip);
-        let hi = self.mem.heap.byte_at(*ip + 1);
-        *ip += 2;
-        i16::from_le_bytes([lo, hi]) as isize
     }
 
     fn push_closure(&mut self, lit: usize, copied: usize) -> Result<(), Halt> {
