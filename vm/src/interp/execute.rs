@@ -107,6 +107,14 @@ impl Vm {
                 b
             }};
         }
+        // The opcode of the instruction being run, read again (for arms
+        // shared by two opcodes: keeping the byte from the dispatch would
+        // cost a store on every instruction).
+        macro_rules! opcode {
+            () => {
+                self.mem.heap.byte_near(at, 0)
+            };
+        }
         // A jump's signed 16-bit offset, at `ip`.
         macro_rules! jump_offset {
             () => {{
@@ -461,7 +469,7 @@ impl Vm {
                 op::STORE_GLOBAL | op::POP_INTO_GLOBAL => {
                     let n = ext | byte!() as usize;
                     let binding = self.literal(n);
-                    let value = if byte == op::POP_INTO_GLOBAL { pop!() } else { top!() };
+                    let value = if opcode!() == op::POP_INTO_GLOBAL { pop!() } else { top!() };
                     self.mem.heap.store(binding, association::VALUE, value);
                 }
                 op::PUSH_INST_VAR => {
@@ -470,7 +478,7 @@ impl Vm {
                 }
                 op::STORE_INST_VAR | op::POP_INTO_INST_VAR => {
                     let n = ext | byte!() as usize;
-                    let value = if byte == op::POP_INTO_INST_VAR { pop!() } else { top!() };
+                    let value = if opcode!() == op::POP_INTO_INST_VAR { pop!() } else { top!() };
                     let r = self.receiver;
                     self.note_slot_write(r, n);
                     self.mem.heap.store(r, n, value);
@@ -483,7 +491,7 @@ impl Vm {
                 op::STORE_REMOTE_TEMP | op::POP_INTO_REMOTE_TEMP => {
                     let index = ext | byte!() as usize;
                     let vector = self.mem.heap.word(fp + byte!() as usize);
-                    let value = if byte == op::POP_INTO_REMOTE_TEMP { pop!() } else { top!() };
+                    let value = if opcode!() == op::POP_INTO_REMOTE_TEMP { pop!() } else { top!() };
                     self.mem.heap.store(vector, index, value);
                 }
                 op::PUSH_NEW_ARRAY => {
@@ -533,7 +541,7 @@ impl Vm {
                 op::JUMP_IF_TRUE | op::JUMP_IF_FALSE => {
                     let offset = jump_offset!();
                     let condition = pop!();
-                    let (when, other) = if byte == op::JUMP_IF_TRUE {
+                    let (when, other) = if opcode!() == op::JUMP_IF_TRUE {
                         (crate::heap::TRUE, crate::heap::FALSE)
                     } else {
                         (crate::heap::FALSE, crate::heap::TRUE)
@@ -552,7 +560,7 @@ impl Vm {
                 }
                 _ => {
                     save!();
-                    return Err(Halt::Vm(VmError::Broken(format!("bad bytecode {byte} at pc {}", self.ip - 1))));
+                    return Err(Halt::Vm(VmError::Broken(format!("bad bytecode {} at pc {}", opcode!(), self.ip - 1))));
                 }
             }
             ext = 0;
