@@ -264,7 +264,11 @@ impl Vm {
                     let getter = primitive.wrapping_sub(usize::from(quick::RETURN_INST_VAR));
                     let setter = primitive.wrapping_sub(usize::from(quick::SET_INST_VAR));
                     let constant = primitive.wrapping_sub(usize::from(quick::RETURN_SELF));
-                    if primitive == 0 {
+                    // The markers of `ensure:`, `ifCurtailed:`, `on:do:` and
+                    // `privRunHandler` always fail: their methods are entered
+                    // as if they had none.
+                    let marker = primitive.wrapping_sub(Primitive::UnwindMarker as usize) < 2;
+                    if primitive == 0 || marker {
                         if code::num_args(header) == argc {
                             enter!(method, header, argc, NIL, {
                                 self.activate_method(method, header, argc)?;
@@ -682,6 +686,9 @@ impl Vm {
         self.mem.heap.fetch(table, index as usize)
     }
 }
+
+// The `send!` macro tells the two marker primitives by their order.
+const _: () = assert!(Primitive::HandlerMarker as usize == Primitive::UnwindMarker as usize + 1);
 
 // The `send!` macro answers the quick constants by their order.
 const _: () = assert!(
