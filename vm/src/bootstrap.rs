@@ -14,7 +14,7 @@ use crate::VmError;
 include!(concat!(env!("OUT_DIR"), "/stdlib_files.rs"));
 
 /// Selectors the VM sends on its own, by special-objects index.
-const VM_SELECTORS: [(usize, &str); 7] = [
+const VM_SELECTORS: [(usize, &str); 9] = [
     (special::SELECTOR_DOES_NOT_UNDERSTAND, "doesNotUnderstand:"),
     (special::SELECTOR_MUST_BE_BOOLEAN, "mustBeBoolean"),
     (special::SELECTOR_CANNOT_RETURN, "cannotReturn:"),
@@ -22,6 +22,8 @@ const VM_SELECTORS: [(usize, &str); 7] = [
     (special::SELECTOR_RECURSION_TOO_DEEP, "recursionTooDeep"),
     (special::SELECTOR_OUT_OF_MEMORY, "outOfMemory"),
     (special::SELECTOR_USER_INTERRUPT, "userInterrupt"),
+    (special::SELECTOR_BASIC_NEW, "basicNew"),
+    (special::SELECTOR_INITIALIZE, "initialize"),
 ];
 
 impl Vm {

@@ -366,7 +366,10 @@ pub mod special {
     pub const TIMERS: usize = 19;
     /// Sent to the running context on Ctrl-C.
     pub const SELECTOR_USER_INTERRUPT: usize = 20;
-    pub const COUNT: usize = 21;
+    /// Looked up, not sent, by `Behavior>>new`'s primitive (345).
+    pub const SELECTOR_BASIC_NEW: usize = 21;
+    pub const SELECTOR_INITIALIZE: usize = 22;
+    pub const COUNT: usize = 23;
 }
 
 /// A Process (a Link): the chain of its contexts while it is not running,

@@ -470,6 +470,12 @@ pub enum Primitive {
     /// when every unwind context still pending on the way has no unwind
     /// block (nil, whose `value` is quick). Fails otherwise.
     ContextReturn = 344,
+    /// `Behavior>>new`: `basicNew initialize` in one step when that is
+    /// all it would do: the receiver's `basicNew` is Behavior's (primitive
+    /// 103, whose work this does) and its instances' `initialize` is a
+    /// quick `^self`. Fails otherwise (the method then sends both), and
+    /// wherever primitive 103 would.
+    BehaviorNew = 345,
 }
 
 impl Primitive {
@@ -675,6 +681,7 @@ impl Primitive {
             342 => P::ExceptionSignalerContext,
             343 => P::ContextNextHandlerContext,
             344 => P::ContextReturn,
+            345 => P::BehaviorNew,
             _ => return None,
         })
     }
@@ -693,6 +700,6 @@ mod tests {
                 seen += 1;
             }
         }
-        assert_eq!(seen, 198);
+        assert_eq!(seen, 199);
     }
 }

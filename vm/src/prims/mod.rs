@@ -172,6 +172,7 @@ pub fn dispatch(vm: &mut Vm, number: usize, argc: usize) -> PrimResult {
         | P::BasicAtPut
         | P::BasicSize
         | P::BasicNew
+        | P::BehaviorNew
         | P::BasicNewSized
         | P::InstVarAt
         | P::InstVarAtPut

@@ -10,8 +10,9 @@ use super::index::Primitive as P;
 use super::{answer, arg, receiver, require, PrimError, PrimResult};
 use crate::heap::{Format, Oop};
 use crate::interp::Vm;
-use crate::objects::layout::{closure, code, KnownClass};
+use crate::objects::layout::{closure, code, special, KnownClass};
 use crate::objects::memory::InstanceSpec;
+use smalt_compiler::bytecode::quick;
 
 /// The largest object `basicNew:` will try to make, in slots: beyond it the
 /// primitive fails (and the Smalltalk code signals) instead of attempting it.
@@ -34,6 +35,17 @@ pub fn object(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
         P::BasicSize => {
             let size = indexable_size(vm, rcvr);
             answer(vm, argc, Oop::small_integer(size as i64))
+        }
+        P::BehaviorNew => {
+            require(vm.mem.is_behavior(rcvr))?;
+            // `initialize` first: a class that has one fails at once.
+            let initialize = vm.mem.special_object(special::SELECTOR_INITIALIZE);
+            let instance_side = vm.lookup(vm.mem.index_of_class(rcvr), initialize).ok_or(PrimError::Fail)?;
+            require(code::primitive(vm.code_header(instance_side)) == usize::from(quick::RETURN_SELF))?;
+            let basic_new = vm.mem.special_object(special::SELECTOR_BASIC_NEW);
+            let class_side = vm.lookup(vm.mem.heap.class_index_of(rcvr), basic_new).ok_or(PrimError::Fail)?;
+            require(code::primitive(vm.code_header(class_side)) == P::BasicNew as usize)?;
+            object(vm, P::BasicNew, argc)
         }
         P::BasicNew => {
             require(vm.mem.is_behavior(rcvr))?;
@@ -417,5 +429,34 @@ fn replace_from_to(vm: &mut Vm, argc: usize) -> Result<(), PrimError> {
             Ok(())
         }
         _ => Err(PrimError::Fail),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::heap::{Format, Oop};
+    use crate::interp::{Vm, VmOptions};
+    use crate::objects::layout::{context, KnownClass};
+    use crate::prims::integer::tests::run;
+
+    #[test]
+    fn new_makes_the_instance_itself_only_when_the_two_sends_would_do_nothing_more() {
+        let mut vm = Vm::bootstrap(VmOptions::default()).expect("the class library loads");
+        let classes = "Object subclass: Plain [ ]
+            Object subclass: Counter [ | n | initialize [ n := 0 ] ]
+            Object subclass: Logged [ Logged class >> basicNew [ ^super basicNew ] ]";
+        vm.run_program(classes, "classes").expect("the classes load");
+        let mut value = |source: &str| -> Oop { vm.evaluate(source, "test").expect(source) };
+        let (plain, counter, logged, array) = (value("Plain"), value("Counter"), value("Logged"), value("Array"));
+        vm.ctx = vm.mem.allocate(KnownClass::Context, Format::FixedIndexable, context::FIRST_TEMP + 4).expect("room");
+        let made = run(&mut vm, 345, &[plain]).expect("Plain new, by the primitive");
+        assert_eq!(vm.mem.class_of(made), plain);
+        // A real initialize, a basicNew of the class's own, an indexable
+        // class (primitive 103 fails), not a class: the method's way.
+        for (what, receiver) in
+            [("Counter", counter), ("Logged", logged), ("Array", array), ("3", Oop::small_integer(3))]
+        {
+            assert_eq!(run(&mut vm, 345, &[receiver]), None, "{what}");
+        }
     }
 }
