@@ -114,6 +114,8 @@ fn scan_for(vm: &Vm, dict: Oop, key: Oop) -> Option<usize> {
         return None;
     }
     let (kind, hash) = key_kind(vm, key)?;
+    // A text key's characters, found once for every probe.
+    let key_bytes = if matches!(kind, Key::Integer(_)) { &[][..] } else { heap.bytes(key) };
     let start = hash.rem_euclid(size as i64) as usize;
     let mut i = start;
     loop {
@@ -122,10 +124,13 @@ fn scan_for(vm: &Vm, dict: Oop, key: Oop) -> Option<usize> {
             return Some(i + 1);
         }
         require_class(vm, element, KnownClass::Association)?;
-        if stored_key_matches(vm, heap.fetch(element, association::KEY), key, kind)? {
+        if stored_key_matches(vm, heap.fetch(element, association::KEY), key, kind, key_bytes)? {
             return Some(i + 1);
         }
-        i = (i + 1) % size;
+        i += 1;
+        if i == size {
+            i = 0;
+        }
         if i == start {
             return Some(0);
         }
@@ -159,7 +164,8 @@ fn key_kind(vm: &Vm, key: Oop) -> Option<(Key, i64)> {
 
 /// `storedKey = key`, answered as the stored key's class answers it; None
 /// when that class is not one of the three this primitive knows.
-fn stored_key_matches(vm: &Vm, stored: Oop, key: Oop, kind: Key) -> Option<bool> {
+/// `key_bytes` are the key's characters when it is a String or Symbol.
+fn stored_key_matches(vm: &Vm, stored: Oop, key: Oop, kind: Key, key_bytes: &[u8]) -> Option<bool> {
     let heap = &vm.mem.heap;
     if let Some(n) = stored.to_small_integer() {
         // SmallInteger>>= with another kind of key is the library's business.
@@ -178,7 +184,7 @@ fn stored_key_matches(vm: &Vm, stored: Oop, key: Oop, kind: Key) -> Option<bool>
     if class == KnownClass::String.index() && matches!(heap.format_of(stored), Format::Bytes { .. }) {
         // String>>= : a String or Symbol with the same characters.
         return Some(match kind {
-            Key::Text | Key::Identity => heap.bytes(stored) == heap.bytes(key),
+            Key::Text | Key::Identity => heap.bytes(stored) == key_bytes,
             Key::Integer(_) => false,
         });
     }
