@@ -321,6 +321,18 @@ fn an_unhandled_out_of_memory_ends_the_program_with_a_walkback_not_a_crash() {
 }
 
 #[test]
+fn too_little_address_space_is_reported_not_crashed_on() {
+    // 16 GiB of address space: less than the 32 GiB a heap reserves.
+    let dir = TempDir::new().expect("a temp dir");
+    let script = format!("ulimit -v 16777216 && exec '{}' -e '3 + 4'", env!("CARGO_BIN_EXE_smalt"));
+    let o = Command::new("sh").arg("-c").arg(script).current_dir(dir.path()).output().expect("sh runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("could not reserve") && err.contains("ulimit -v"), "{err}");
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
 fn a_bad_max_heap_is_refused_with_what_was_expected() {
     let dir = TempDir::new().expect("a temp dir");
     for (size, expected) in [
