@@ -27,19 +27,23 @@
 //! The whole reservation is mapped read-write at once with
 //! `MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE`. Linux backs pages lazily
 //! (zero-filled on first touch) and, with `MAP_NORESERVE`, charges no swap for
-//! the untouched part, so a 4 GiB reservation costs nothing until it is used.
+//! the untouched part, so the 32 GiB reservation costs nothing until it is used.
 //! Mapping everything readable is what lets the region expose the whole range
 //! as one slice without unsafe accessors: there is no uncommitted hole that a
-//! bounds-checked offset could still fall into. (A system with strict
-//! overcommit, `vm.overcommit_memory = 2`, may refuse a large reservation:
-//! configure a smaller `max_heap` there.) [`Region::discard`] gives pages back
-//! to the kernel after a full collection shrinks the old space.
+//! bounds-checked offset could still fall into, and what lets a masked
+//! index land anywhere in the span. (A system with strict overcommit,
+//! `vm.overcommit_memory = 2`, or an address-space limit below 32 GiB,
+//! `ulimit -v`, refuses the reservation whatever `max_heap` is: Smalt
+//! needs the kernel's default, heuristic overcommit.) [`Region::discard`]
+//! gives pages back to the kernel after a full collection shrinks the old
+//! space.
 //!
 //! ```text
-//!  base (page-aligned)                                        base + len
-//!  |<----------------------- one mapping ------------------------->|
-//!  [ file pages, MAP_PRIVATE|MAP_FIXED (image boot) ][ anonymous ... ]
-//!  |<-------- FileMapping::len, rounded to a page -->|
+//!  base (page-aligned)                    base + len       base + SPAN + GUARD
+//!  |<------------- the heap: len -------->|<--- never used --->|
+//!  [ file pages, MAP_PRIVATE|MAP_FIXED ][ anonymous ...        ]
+//!  |<--- FileMapping::len, rounded ---->|
+//!  |<--------------------- one mapping ----------------------->|
 //! ```
 //!
 //! An image boots by passing a [`FileMapping`]: its heap part is then mapped
