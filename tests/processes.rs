@@ -107,6 +107,33 @@ fn ctrl_c_stops_a_script_with_status_130_after_its_ensure_blocks() {
 }
 
 #[test]
+fn ctrl_c_stops_every_benchmark_in_the_middle_with_a_walkback() {
+    // Each program at its full size, which takes seconds: the signal lands
+    // in its work, in recursions without loops (fib) as in loops.
+    let dir = TempDir::new().expect("a temp dir");
+    let programs = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/programs");
+    let mut names: Vec<_> = fs::read_dir(&programs)
+        .expect("benches/programs is readable")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".st"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 11, "{names:?}");
+    for name in names {
+        let source = fs::read_to_string(programs.join(&name)).expect("the program reads");
+        write(dir.path(), &name, &format!("'started' displayNl. Smalltalk flush.\n{source}"));
+        let mut child = start(dir.path(), &[&name]);
+        let rest = wait_for_line(&mut child, "started");
+        std::thread::sleep(Duration::from_millis(200));
+        signal(&child, "INT");
+        let (status, out, err) = finish(child, rest);
+        // 130: stopped, not finished (nbody prints a first energy early).
+        assert_eq!(status.code(), Some(130), "{name}: {out} {err}");
+        assert!(err.starts_with("Interrupted\n") && err.contains(&format!("({name}:")), "{name}: {err}");
+    }
+}
+
+#[test]
 fn a_user_interrupt_can_be_handled_and_the_program_goes_on() {
     let dir = TempDir::new().expect("a temp dir");
     // Each loop says when it runs, so that the signal lands inside it.
