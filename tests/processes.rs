@@ -124,7 +124,9 @@ fn ctrl_c_stops_every_benchmark_in_the_middle_with_a_walkback() {
         write(dir.path(), &name, &format!("'started' displayNl. Smalltalk flush.\n{source}"));
         let mut child = start(dir.path(), &[&name]);
         let rest = wait_for_line(&mut child, "started");
-        std::thread::sleep(Duration::from_millis(200));
+        // Past the class definitions, well before the end (richards, the
+        // shortest, runs for about 200 ms after this in a release build).
+        std::thread::sleep(Duration::from_millis(50));
         signal(&child, "INT");
         let (status, out, err) = finish(child, rest);
         // 130: stopped, not finished (nbody prints a first energy early).
@@ -349,14 +351,17 @@ fn an_unhandled_out_of_memory_ends_the_program_with_a_walkback_not_a_crash() {
 
 #[test]
 fn too_little_address_space_is_reported_not_crashed_on() {
-    // 16 GiB of address space: less than the 32 GiB a heap reserves.
+    // 16 GiB of address space or of data: less than the 32 GiB a heap
+    // reserves.
     let dir = TempDir::new().expect("a temp dir");
-    let script = format!("ulimit -v 16777216 && exec '{}' -e '3 + 4'", env!("CARGO_BIN_EXE_smalt"));
-    let o = Command::new("sh").arg("-c").arg(script).current_dir(dir.path()).output().expect("sh runs");
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("could not reserve") && err.contains("ulimit -v"), "{err}");
-    assert!(o.stdout.is_empty());
+    for limit in ["-v", "-d"] {
+        let script = format!("ulimit {limit} 16777216 && exec '{}' -e '3 + 4'", env!("CARGO_BIN_EXE_smalt"));
+        let o = Command::new("sh").arg("-c").arg(script).current_dir(dir.path()).output().expect("sh runs");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "ulimit {limit}: {err}");
+        assert!(err.contains("could not reserve") && err.contains(&format!("ulimit {limit}")), "{err}");
+        assert!(o.stdout.is_empty());
+    }
 }
 
 #[test]

@@ -2,8 +2,9 @@
 //!
 //! Every accessor is panic-free for a valid heap object; passing an immediate
 //! or a stale `Oop` is a VM bug caught by debug assertions (and, in release
-//! builds, at worst a wrong answer or a bounds panic — never undefined
-//! behaviour, as the region is only reached through checked slices).
+//! builds, at worst a wrong answer, a bounds panic from a slice, or a read
+//! or write elsewhere in the heap's mapping from a masked access — never
+//! undefined behaviour: see the region's "Masked access").
 //!
 //! # Write barrier
 //!
@@ -125,24 +126,18 @@ impl Heap {
         &self.region.bytes()[body..body + self.byte_len(oop)]
     }
 
-    /// The byte at a heap offset: what [`Heap::bytes`] would give at
-    /// `offset - (oop.offset() + 8)`, for a reader (the interpreter's
-    /// bytecode fetch) that has computed the object's body offset once.
-    /// Not bounds-checked in release builds (see the region's "Masked
-    /// access"): `offset` must be inside the heap.
-    #[inline(always)]
-    pub fn byte_at(&self, offset: usize) -> u8 {
-        self.region.byte(offset)
-    }
-
     /// A heap offset masked once, to read the bytes just after it with
-    /// [`Heap::byte_near`] (the bytecode loop: one per instruction).
+    /// [`Heap::byte_near`]: what [`Heap::bytes`] would give at `offset -
+    /// (oop.offset() + 8)`, for a reader (the bytecode loop, once per
+    /// instruction) that has computed the object's body offset itself.
     #[inline(always)]
     pub fn near(offset: usize) -> Near {
         Region::near(offset)
     }
 
-    /// The byte at `k` bytes (fewer than 4096) after `at`.
+    /// The byte at `k` bytes (fewer than 4096) after `at`. Not
+    /// bounds-checked in release builds (see the region's "Masked
+    /// access"): it must be inside the heap.
     #[inline(always)]
     pub fn byte_near(&self, at: Near, k: usize) -> u8 {
         self.region.byte_near(at, k)

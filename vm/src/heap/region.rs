@@ -28,13 +28,14 @@
 //! `MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE`. Linux backs pages lazily
 //! (zero-filled on first touch) and, with `MAP_NORESERVE`, charges no swap for
 //! the untouched part, so the 32 GiB reservation costs nothing until it is used.
-//! Mapping everything readable is what lets the region expose the whole range
-//! as one slice without unsafe accessors: there is no uncommitted hole that a
-//! bounds-checked offset could still fall into, and what lets a masked
-//! index land anywhere in the span. (A system with strict overcommit,
-//! `vm.overcommit_memory = 2`, or an address-space limit below 32 GiB,
-//! `ulimit -v`, refuses the reservation whatever `max_heap` is: Smalt
-//! needs the kernel's default, heuristic overcommit.) [`Region::discard`]
+//! Mapping everything readable is what lets the region expose the heap as
+//! one slice: there is no uncommitted hole that a bounds-checked offset
+//! could still fall into; and what lets a masked index land anywhere in
+//! the span. (A system with strict overcommit,
+//! `vm.overcommit_memory = 2`, or a limit below 32 GiB on the address
+//! space or the data size, `ulimit -v` or `ulimit -d`, refuses the
+//! reservation whatever `max_heap` is: Smalt needs the kernel's default,
+//! heuristic overcommit and no such limit.) [`Region::discard`]
 //! gives pages back to the kernel after a full collection shrinks the old
 //! space.
 //!
@@ -89,7 +90,7 @@ impl fmt::Display for RegionError {
                 f,
                 "could not reserve {bytes} bytes of address space (errno {errno}); \
                  every heap reserves 32 GiB of it, whatever its size: is the \
-                 process's address space limited (ulimit -v)?"
+                 process's address space or data size limited (ulimit -v, ulimit -d)?"
             ),
             RegionError::MapFile { errno } => {
                 write!(f, "could not map the image file into the heap (errno {errno})")

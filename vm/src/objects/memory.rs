@@ -352,10 +352,13 @@ impl ObjectMemory {
         self.boxed_float_value(oop)
     }
 
+    /// None for a Float without its word (`Float new`, `Float basicNew: 0`).
     #[inline(never)]
     fn boxed_float_value(&self, oop: Oop) -> Option<f64> {
-        (oop.is_object() && self.heap.class_index_of(oop) == KnownClass::Float.index())
-            .then(|| f64::from_bits(self.heap.words(oop)[0]))
+        if !oop.is_object() || self.heap.class_index_of(oop) != KnownClass::Float.index() {
+            return None;
+        }
+        self.heap.words(oop).first().map(|&bits| f64::from_bits(bits))
     }
 
     /// Whether `oop` is a Float, immediate or boxed.
