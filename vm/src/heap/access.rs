@@ -110,13 +110,7 @@ impl Heap {
     #[inline]
     pub fn byte_len(&self, oop: Oop) -> usize {
         let whole = 8 * self.num_slots(oop);
-        let unused = match self.format_of(oop) {
-            Format::Bytes { unused } | Format::Code { unused } => unused as usize,
-            Format::Words16 { unused } => 2 * unused as usize,
-            Format::Words32 { unused } => 4 * unused as usize,
-            _ => 0,
-        };
-        whole.saturating_sub(unused)
+        whole.saturating_sub(unused_bytes(self.header(oop).format_code()))
     }
 
     /// The body as bytes, without padding.
@@ -267,10 +261,39 @@ impl Heap {
     }
 }
 
+/// The padding bytes at the end of a body of this format code, read from
+/// the code itself as [`Format::from_code`] lays the codes out (one `match`
+/// on a byte instead of decoding the format): bytes 16..=23 and code
+/// 24..=31 keep the unused bytes in their low three bits, 16-bit words are
+/// 12..=15, 32-bit words 10..=11; anything else has none.
+#[inline]
+fn unused_bytes(code: u8) -> usize {
+    match code {
+        16..=31 => usize::from(code & 7),
+        12..=15 => 2 * usize::from(code - 12),
+        10..=11 => 4 * usize::from(code - 10),
+        _ => 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::{check, small_heap};
     use super::super::*;
+    use super::unused_bytes;
+
+    #[test]
+    fn unused_bytes_are_what_each_format_says() {
+        for code in 0..=u8::MAX {
+            let expected = match Format::from_code(code) {
+                Some(Format::Bytes { unused } | Format::Code { unused }) => usize::from(unused),
+                Some(Format::Words16 { unused }) => 2 * usize::from(unused),
+                Some(Format::Words32 { unused }) => 4 * usize::from(unused),
+                _ => 0,
+            };
+            assert_eq!(unused_bytes(code), expected, "format code {code}");
+        }
+    }
 
     #[test]
     fn storing_a_young_reference_into_an_old_object_remembers_it_once() {
