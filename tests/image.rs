@@ -836,3 +836,40 @@ fn a_small_change_over_a_100_mb_base_is_a_small_delta() {
     assert_eq!(o, "'changed1000'\n");
     assert!(must_run(d, &["image", "verify", "small.image"]).contains(": ok"));
 }
+
+#[test]
+fn an_image_saved_in_the_middle_of_a_benchmark_boots_and_finishes_it() {
+    // A process of higher priority saves the image while the benchmark
+    // runs: in a recursion (fib), arithmetic loops, polymorphic sends,
+    // allocation, handlers and unwind blocks on the stack, block calls.
+    // The booted image goes on from where the save found it.
+    let dir = TempDir::new().expect("a temporary directory");
+    let programs = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/programs");
+    let sizes = [
+        ("fib", "30"),
+        ("loops", "2000"),
+        ("richards", "60"),
+        ("binarytrees", "12"),
+        ("exceptions", "20000"),
+        ("collections", "60"),
+    ];
+    for (name, size) in sizes {
+        let source = fs::read_to_string(programs.join(format!("{name}.st"))).expect("the program reads");
+        let saver = format!(
+            "[(Delay forMilliseconds: 30) wait.\n\
+             (Smalltalk saveImage: '{name}.image') ifTrue: ['booted' displayNl] ifFalse: ['saved' displayNl]]\n\
+             forkAt: Processor userInterruptPriority.\n"
+        );
+        write(dir.path(), &format!("{name}.st"), &format!("{saver}{source}"));
+        let first = run_in(dir.path(), &[&format!("{name}.st"), size]);
+        assert!(first.status.success(), "{name}: {}", stderr(&first));
+        // What the first run printed after the save, the booted image
+        // prints again: the rest of the benchmark and its checksum.
+        let out = stdout(&first);
+        let (_, rest) = out.split_once("saved\n").unwrap_or_else(|| panic!("{name} did not save: {out}"));
+        assert!(!rest.is_empty(), "{name} finished before the save: {out}");
+        let booted = run_in(dir.path(), &[&format!("{name}.image")]);
+        assert!(booted.status.success(), "{name}: {}", stderr(&booted));
+        assert_eq!(stdout(&booted), format!("booted\n{rest}"), "{name}");
+    }
+}

@@ -36,9 +36,11 @@
 //! # Timers
 //!
 //! `Processor signal: aSemaphore afterMilliseconds: n` arms a timer on the
-//! VM's monotonic millisecond clock. Timers are looked at every
-//! [`TIMER_CHECK_INTERVAL`] safe points while any is pending, and when no
-//! process is ready the VM sleeps until the first is due: waiting never
+//! VM's monotonic millisecond clock. While any is pending, timers are
+//! looked at every [`TIMER_CHECK_INTERVAL`] safe points and at every safe
+//! point that collects garbage: code without loops, such as a deep
+//! recursion, reaches a safe point only when eden fills. When no process
+//! is ready the VM sleeps until the first timer is due: waiting never
 //! spins. An image keeps its pending timers with the time each had left.
 
 use std::time::Duration;

@@ -410,7 +410,8 @@ impl Vm {
     /// Also where an interrupt stops the running code.
     #[inline(never)]
     pub(crate) fn safe_point(&mut self) -> Result<(), Halt> {
-        if self.mem.heap.needs_collection() {
+        let collecting = self.mem.heap.needs_collection();
+        if collecting {
             self.collect_garbage();
         }
         if self.low_space_pending {
@@ -421,7 +422,10 @@ impl Vm {
         }
         if !self.timers.is_empty() {
             self.timer_countdown -= 1;
-            if self.timer_countdown == 0 {
+            // After a collection too: a recursion without loops (whose
+            // sends the loop enters without a safe point) reaches one only
+            // when eden fills, far fewer than the countdown's 256 a second.
+            if self.timer_countdown == 0 || collecting {
                 self.timer_countdown = super::process::TIMER_CHECK_INTERVAL;
                 self.fire_due_timers()?;
             }
