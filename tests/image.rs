@@ -838,21 +838,34 @@ fn a_small_change_over_a_100_mb_base_is_a_small_delta() {
 }
 
 #[test]
-fn an_image_saved_in_the_middle_of_a_benchmark_boots_and_finishes_it() {
-    // A process of higher priority saves the image while the benchmark
-    // runs: in a recursion (fib), arithmetic loops, polymorphic sends,
-    // allocation, handlers and unwind blocks on the stack, block calls.
-    // The booted image goes on from where the save found it.
+fn an_image_saved_in_the_middle_of_every_benchmark_boots_and_finishes_it() {
+    // A process of higher priority saves the image 30 ms into each program,
+    // at a size that runs for 100-400 ms: in a recursion without loops
+    // (fib), arithmetic loops, polymorphic sends, allocation, handlers and
+    // unwind blocks on the stack, block calls. The booted image goes on
+    // from where the save found it and prints what the first run printed
+    // after the save.
+    let sizes = [
+        ("binarytrees", "12"),
+        ("collections", "200"),
+        ("dict", "200000"),
+        ("exceptions", "60000"),
+        ("fib", "30"),
+        ("json", "40"),
+        ("loops", "2000"),
+        ("nbody", "40000"),
+        ("richards", "50"),
+        ("sieve", "400000"),
+        ("strings", "30000"),
+    ];
     let dir = TempDir::new().expect("a temporary directory");
     let programs = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/programs");
-    let sizes = [
-        ("fib", "30"),
-        ("loops", "2000"),
-        ("richards", "60"),
-        ("binarytrees", "12"),
-        ("exceptions", "20000"),
-        ("collections", "60"),
-    ];
+    let mut names: Vec<_> = fs::read_dir(&programs)
+        .expect("benches/programs is readable")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".st").map(str::to_owned))
+        .collect();
+    names.sort();
+    assert_eq!(names, sizes.map(|(name, _)| name), "every benchmark needs a size here");
     for (name, size) in sizes {
         let source = fs::read_to_string(programs.join(format!("{name}.st"))).expect("the program reads");
         let saver = format!(
@@ -863,8 +876,6 @@ fn an_image_saved_in_the_middle_of_a_benchmark_boots_and_finishes_it() {
         write(dir.path(), &format!("{name}.st"), &format!("{saver}{source}"));
         let first = run_in(dir.path(), &[&format!("{name}.st"), size]);
         assert!(first.status.success(), "{name}: {}", stderr(&first));
-        // What the first run printed after the save, the booted image
-        // prints again: the rest of the benchmark and its checksum.
         let out = stdout(&first);
         let (_, rest) = out.split_once("saved\n").unwrap_or_else(|| panic!("{name} did not save: {out}"));
         assert!(!rest.is_empty(), "{name} finished before the save: {out}");
