@@ -339,6 +339,32 @@ fn filling_a_capped_heap_signals_out_of_memory_with_room_to_handle_it() {
 }
 
 #[test]
+fn filling_a_capped_heap_with_small_objects_leaves_room_to_handle_out_of_memory() {
+    // Objects small enough to be made young and tenured by the scavenger:
+    // the full collection that finds the heap nearly full must come while
+    // there is still room to run the handler, not when old space is full.
+    let dir = TempDir::new().expect("a temp dir");
+    for size in [10, 1000] {
+        write(
+            dir.path(),
+            "small.st",
+            &format!(
+                "| keep r |\n\
+                 keep := OrderedCollection new.\n\
+                 r := [[keep add: (Array new: {size})] repeat] on: OutOfMemory do: [:e | e return: keep size].\n\
+                 keep := nil.\n\
+                 (r * {size} * 8 > (30 * 1024 * 1024)) printNl.\n"
+            ),
+        );
+        let mut child = start(dir.path(), &["--max-heap", "64M", "small.st"]);
+        let out = child.stdout.take().expect("stdout is piped");
+        let (status, out, err) = finish(child, out);
+        assert!(status.success(), "Array new: {size}: {err}");
+        assert_eq!(out, "true\n", "Array new: {size}");
+    }
+}
+
+#[test]
 fn an_unhandled_out_of_memory_ends_the_program_with_a_walkback_not_a_crash() {
     let dir = TempDir::new().expect("a temp dir");
     write(dir.path(), "leak.st", "| keep |\nkeep := OrderedCollection new.\n[keep add: (Array new: 100000)] repeat.\n");

@@ -51,7 +51,8 @@
 //!   so the header needs no age bits); an object that does not fit in the
 //!   survivor space is tenured at once.
 //! * *Full collection*: when old space grows past `2 * last live size + 4 *
-//!   eden`, or when the tenure headroom is entered.
+//!   eden`, or past the low-space line (7/8 of `old_limit`, at least an eden
+//!   above the last live size), or when the tenure headroom is entered.
 //! * *Stress* ([`HeapConfig::gc_stress`]): `needs_collection` is always true;
 //!   every `collect` scavenges and verifies the young part; every 100th
 //!   (see [`Heap::set_stress_full_every`]), or every (old space / 4 KiB)th
@@ -266,6 +267,10 @@ impl std::fmt::Debug for Heap {
 
 const MIN_SPACE: usize = 16 << 10;
 
+/// Old space this full, in eighths of its capacity, is nearly full
+/// ([`Heap::low_space_line`]).
+const LOW_SPACE_NUMERATOR: usize = 7;
+
 impl Heap {
     /// Reserves a fresh, empty heap (only the marker word is written).
     pub fn new(config: HeapConfig) -> Result<Heap, HeapError> {
@@ -389,9 +394,27 @@ impl Heap {
         Ok(())
     }
 
+    /// Where old space counts as nearly full: [`LOW_SPACE_NUMERATOR`]/8 of
+    /// its capacity. The VM signals OutOfMemory when a full collection
+    /// leaves more than this alive.
+    pub fn low_space_line(&self) -> usize {
+        self.old_limit / 8 * LOW_SPACE_NUMERATOR
+    }
+
+    /// The next full collection is due when old space grows past twice what
+    /// the last one left plus four edens, or at the low-space line if that
+    /// comes first, so that crossing the line is seen while the last part
+    /// is still free for handling it; but never before another eden's worth
+    /// has been tenured, so that a heap living just below the line does not
+    /// collect over and over.
     fn set_old_threshold(&mut self) {
         let eden = self.eden_limit - self.eden_start;
-        self.old_threshold = (2 * self.old_top + 4 * eden).min(self.old_limit);
+        let mut threshold = 2 * self.old_top + 4 * eden;
+        let line = self.low_space_line();
+        if self.old_top < line {
+            threshold = threshold.min(line.max(self.old_top + eden));
+        }
+        self.old_threshold = threshold.min(self.old_limit);
         self.stats.last_live_bytes = self.old_top;
     }
 
@@ -577,6 +600,29 @@ mod tests {
         booted.full_collect(&mut roots);
         check(&booted, &mut roots);
         assert_eq!(booted.stats().old_used, len + 16);
+    }
+
+    #[test]
+    fn a_filling_heap_is_fully_collected_past_the_low_space_line_before_it_is_full() {
+        // Young objects, kept: the scavenger tenures them, and a full
+        // collection must see old space past the line while an eighth of it
+        // is still free, not only when allocation fails.
+        let mut heap = small_heap();
+        let mut roots: Vec<Oop> = Vec::new();
+        loop {
+            let young = heap.allocate(7, Format::Indexable, 1000);
+            roots.push(young.expect("old space filled before a full collection found it nearly full"));
+            if heap.needs_collection() {
+                let full = heap.stats().full_collections;
+                heap.collect(&mut roots);
+                let live = heap.stats().last_live_bytes;
+                if heap.stats().full_collections > full && live > heap.low_space_line() {
+                    assert!(heap.old_space_capacity() - live > heap.old_space_capacity() / 16, "{live}");
+                    break;
+                }
+            }
+        }
+        check(&heap, &mut roots);
     }
 
     /// A random object graph, mutated and collected at random, must keep

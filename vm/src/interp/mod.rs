@@ -81,10 +81,6 @@ pub fn heap_config_from_env() -> HeapConfig {
 /// The most bytes of stderr kept by [`Vm::start_stderr_copy`].
 const STDERR_COPY_LIMIT: usize = 64 << 10;
 
-/// Old space this full (in eighths of its capacity) after a full collection
-/// signals OutOfMemory.
-const LOW_SPACE_NUMERATOR: usize = 7;
-
 /// A session id unlikely to repeat: the clock and the process id, mixed
 /// (splitmix64), kept within SmallInteger range.
 fn new_session_id() -> i64 {
@@ -236,14 +232,14 @@ impl Vm {
         self.check_low_space();
     }
 
-    /// After a full collection: when what survived fills more than
-    /// [`LOW_SPACE_NUMERATOR`]/8 of old space's capacity, OutOfMemory is
+    /// After a full collection: when what survived is past the heap's
+    /// low-space line (7/8 of old space's capacity), OutOfMemory is
     /// signalled (once) at the next safe point, while the rest is still
     /// free for handling it; below 3/4 it may be signalled again.
     fn check_low_space(&mut self) {
         let live = self.mem.heap.stats().last_live_bytes;
         let capacity = self.mem.heap.old_space_capacity();
-        if live > capacity / 8 * LOW_SPACE_NUMERATOR {
+        if live > self.mem.heap.low_space_line() {
             if !self.low_space_signalled {
                 self.low_space_signalled = true;
                 self.low_space_pending = true;
