@@ -51,8 +51,9 @@
 //!   so the header needs no age bits); an object that does not fit in the
 //!   survivor space is tenured at once.
 //! * *Full collection*: when old space grows past `2 * last live size + 4 *
-//!   eden`, or past the low-space line (7/8 of `old_limit`, at least an eden
-//!   above the last live size), or when the tenure headroom is entered.
+//!   eden`, or past the low-space line ([`Heap::low_space_line`]: 7/8 of
+//!   `old_limit`, less on small heaps), or when the tenure headroom is
+//!   entered.
 //! * *Stress* ([`HeapConfig::gc_stress`]): `needs_collection` is always true;
 //!   every `collect` scavenges and verifies the young part; every 100th
 //!   (see [`Heap::set_stress_full_every`]), or every (old space / 4 KiB)th
@@ -394,25 +395,48 @@ impl Heap {
         Ok(())
     }
 
-    /// Where old space counts as nearly full: [`LOW_SPACE_NUMERATOR`]/8 of
-    /// its capacity. The VM signals OutOfMemory when a full collection
-    /// leaves more than this alive.
+    /// Where old space counts as nearly full: the VM signals OutOfMemory
+    /// when a full collection leaves more than this alive. It is 7/8 of old
+    /// space's capacity ([`LOW_SPACE_NUMERATOR`]), or less on a heap whose
+    /// nursery is a large part of it: a full collection made at the line
+    /// comes after a scavenge that may have tenured [`Heap::most_tenured`]
+    /// bytes past it, and must still leave room for another such scavenge
+    /// while the program handles the signal (allocation stops once a
+    /// scavenge has tenured past `old_limit`).
     pub fn low_space_line(&self) -> usize {
-        self.old_limit / 8 * LOW_SPACE_NUMERATOR
+        let eighths = self.old_limit / 8 * LOW_SPACE_NUMERATOR;
+        eighths.min(self.old_limit.saturating_sub(2 * self.most_tenured()))
+    }
+
+    /// Below this, after a full collection, old space is no longer nearly
+    /// full: 6/7 of the low-space line, so 3/4 of old space's capacity
+    /// where the line is at 7/8. Between the two lines OutOfMemory is not
+    /// signalled a second time.
+    pub fn low_space_cleared_line(&self) -> usize {
+        self.low_space_line() / LOW_SPACE_NUMERATOR * (LOW_SPACE_NUMERATOR - 1)
+    }
+
+    /// The most one scavenge can move into old space: everything in eden,
+    /// its reserve and the past survivor space.
+    fn most_tenured(&self) -> usize {
+        self.reserve_limit - self.eden_start + self.survivor_bytes
     }
 
     /// The next full collection is due when old space grows past twice what
     /// the last one left plus four edens, or at the low-space line if that
-    /// comes first, so that crossing the line is seen while the last part
-    /// is still free for handling it; but never before another eden's worth
-    /// has been tenured, so that a heap living just below the line does not
-    /// collect over and over.
+    /// comes first, so that crossing the line is seen while there is room to
+    /// handle it. A heap living just below the line is given an eden's worth
+    /// of growth past it where the heap is big enough for that (see
+    /// [`Heap::low_space_line`]), so that it does not collect over and over.
+    /// Once past the line (OutOfMemory has been signalled), the next is due
+    /// at the latest when old space is full.
     fn set_old_threshold(&mut self) {
         let eden = self.eden_limit - self.eden_start;
         let mut threshold = 2 * self.old_top + 4 * eden;
         let line = self.low_space_line();
         if self.old_top < line {
-            threshold = threshold.min(line.max(self.old_top + eden));
+            let latest = self.old_limit.saturating_sub(2 * self.most_tenured());
+            threshold = threshold.min(line.max(self.old_top + eden).min(latest));
         }
         self.old_threshold = threshold.min(self.old_limit);
         self.stats.last_live_bytes = self.old_top;
@@ -467,12 +491,12 @@ impl Heap {
         }
     }
 
-    /// Counters so far.
     /// The most bytes old space can hold (it may not grow past this).
     pub fn old_space_capacity(&self) -> usize {
         self.old_limit
     }
 
+    /// Counters so far.
     pub fn stats(&self) -> HeapStats {
         HeapStats {
             old_used: self.old_top,
@@ -603,26 +627,43 @@ mod tests {
     }
 
     #[test]
-    fn a_filling_heap_is_fully_collected_past_the_low_space_line_before_it_is_full() {
-        // Young objects, kept: the scavenger tenures them, and a full
-        // collection must see old space past the line while an eighth of it
-        // is still free, not only when allocation fails.
-        let mut heap = small_heap();
-        let mut roots: Vec<Oop> = Vec::new();
-        loop {
-            let young = heap.allocate(7, Format::Indexable, 1000);
-            roots.push(young.expect("old space filled before a full collection found it nearly full"));
-            if heap.needs_collection() {
-                let full = heap.stats().full_collections;
-                heap.collect(&mut roots);
-                let live = heap.stats().last_live_bytes;
-                if heap.stats().full_collections > full && live > heap.low_space_line() {
-                    assert!(heap.old_space_capacity() - live > heap.old_space_capacity() / 16, "{live}");
-                    break;
+    fn a_filling_heap_is_fully_collected_past_the_low_space_line_with_room_left() {
+        // Objects kept as they are made: the scavenger tenures the young
+        // ones. A full collection must find old space past the line while
+        // another scavenge's worth is still free below old_limit, also on
+        // heaps whose nursery is a large part of them and when what is kept
+        // already sits just below the line.
+        for (max_heap, eden_bytes) in [(64 << 20, 256 << 10), (64 << 20, 4 << 20), (16 << 20, 1 << 20)] {
+            for slots in [1000, 20000] {
+                let mut heap = heap_with(HeapConfig { max_heap, eden_bytes, gc_stress: false });
+                let mut roots: Vec<Oop> = Vec::new();
+                loop {
+                    let kept = heap.allocate(7, Format::Indexable, slots);
+                    roots.push(kept.expect("old space filled before a full collection found it nearly full"));
+                    if heap.needs_collection() {
+                        let full = heap.stats().full_collections;
+                        heap.collect(&mut roots);
+                        let live = heap.stats().last_live_bytes;
+                        if heap.stats().full_collections > full && live > heap.low_space_line() {
+                            let free = heap.old_space_capacity() - live;
+                            assert!(free >= heap.most_tenured(), "{max_heap} {eden_bytes} {slots}: {free} free");
+                            break;
+                        }
+                    }
                 }
+                check(&heap, &mut roots);
             }
         }
-        check(&heap, &mut roots);
+    }
+
+    #[test]
+    fn the_low_space_lines_keep_their_order_on_every_heap() {
+        for (max_heap, eden_bytes) in [(16 << 20, 1 << 20), (64 << 20, 4 << 20), (4 << 30, 8 << 20)] {
+            let heap = heap_with(HeapConfig { max_heap, eden_bytes, gc_stress: false });
+            let (line, cleared) = (heap.low_space_line(), heap.low_space_cleared_line());
+            assert!(0 < cleared && cleared < line && line <= heap.old_space_capacity() / 8 * 7, "{max_heap}");
+            assert!(line + 2 * heap.most_tenured() <= heap.old_space_capacity(), "{max_heap}");
+        }
     }
 
     /// A random object graph, mutated and collected at random, must keep

@@ -233,18 +233,17 @@ impl Vm {
     }
 
     /// After a full collection: when what survived is past the heap's
-    /// low-space line (7/8 of old space's capacity), OutOfMemory is
-    /// signalled (once) at the next safe point, while the rest is still
-    /// free for handling it; below 3/4 it may be signalled again.
+    /// low-space line, OutOfMemory is signalled (once) at the next safe
+    /// point, while the rest is still free for handling it; below the
+    /// cleared line it may be signalled again.
     fn check_low_space(&mut self) {
         let live = self.mem.heap.stats().last_live_bytes;
-        let capacity = self.mem.heap.old_space_capacity();
         if live > self.mem.heap.low_space_line() {
             if !self.low_space_signalled {
                 self.low_space_signalled = true;
                 self.low_space_pending = true;
             }
-        } else if live < capacity / 4 * 3 {
+        } else if live < self.mem.heap.low_space_cleared_line() {
             self.low_space_signalled = false;
         }
     }
