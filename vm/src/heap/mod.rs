@@ -442,6 +442,11 @@ impl Heap {
         self.stats.last_live_bytes = self.old_top;
     }
 
+    /// Asks for a collection at the next safe point, as a full eden does.
+    pub fn request_collection(&mut self) {
+        self.collection_requested = true;
+    }
+
     /// Whether the VM should call [`Heap::collect`] at its next safe point.
     /// Cheap: one flag.
     #[inline]

@@ -230,6 +230,14 @@ impl Vm {
     pub(crate) fn full_garbage_collect(&mut self) {
         self.with_vm_roots(|heap, roots| heap.full_collect(roots));
         self.check_low_space();
+        if self.low_space_pending {
+            // Called outside a safe point (`Smalltalk garbageCollect`, a
+            // failed allocation's retry): the next context entered stops at
+            // one, which delivers OutOfMemory while the code that asked is
+            // still running, inside its handler. The loop's own entries look
+            // only for a collection wanted.
+            self.mem.heap.request_collection();
+        }
     }
 
     /// After a full collection: when what survived is past the heap's
@@ -345,5 +353,29 @@ impl Vm {
     /// Writes pending stdout bytes.
     pub fn flush_stdout(&mut self) {
         let _ = self.stdout.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::heap::{Format, NIL};
+    use crate::objects::layout::KnownClass;
+    use crate::prims::integer::tests::test_vm;
+
+    #[test]
+    fn a_full_collection_outside_a_safe_point_that_finds_low_space_stops_at_the_next_entry() {
+        // `Smalltalk garbageCollect` runs in a primitive: OutOfMemory waits
+        // for a safe point, and the loop's entries look only for a wanted
+        // collection, so the collection must ask for one.
+        let mut vm = test_vm();
+        vm.ctx = NIL;
+        vm.full_garbage_collect();
+        assert!(!vm.low_space_pending && !vm.loop_entry_checks_needed());
+        // Kept through a root list of the VM's.
+        let slots = vm.mem.heap.low_space_line() / 8;
+        let big = vm.mem.allocate(KnownClass::Array, Format::Indexable, slots).expect("room");
+        vm.owners.push(big);
+        vm.full_garbage_collect();
+        assert!(vm.low_space_pending && vm.loop_entry_checks_needed());
     }
 }
