@@ -181,7 +181,9 @@ fn ctrl_c_reaches_an_inlined_to_do_loop() {
     );
     let mut child = start(dir.path(), &["counting.st"]);
     let mut rest = wait_for_line(&mut child, "counting");
-    // Most likely in the loop by now; the second loop says so itself.
+    // So that the first signal most likely lands in the empty loop, not
+    // before it (it is handled either way); the second loop says itself
+    // that it is running.
     std::thread::sleep(Duration::from_millis(20));
     signal(&child, "INT");
     assert_eq!(next_line(&mut rest), "stopped counting\n");

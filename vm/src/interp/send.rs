@@ -424,7 +424,8 @@ impl Vm {
             self.timer_countdown -= 1;
             // After a collection too: a recursion without loops (whose
             // sends the loop enters without a safe point) reaches one only
-            // when eden fills, far fewer than the countdown's 256 a second.
+            // when eden fills, which may take far longer than it takes
+            // other code to reach the countdown's 256.
             if self.timer_countdown == 0 || collecting {
                 self.timer_countdown = super::process::TIMER_CHECK_INTERVAL;
                 self.fire_due_timers()?;
