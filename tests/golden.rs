@@ -8,14 +8,21 @@
 //! Under stress the depth limit is 150 000 frames (`--max-depth`), so that a
 //! runaway recursion, collected at each of its sends, ends in seconds; that
 //! is still above the 100 000 frames a program may use.
-//! Programs run on as many threads as the machine has cores.
+//! Programs run on as many threads as the machine has cores, each for at
+//! most three minutes.
 //! `SMALT_GOLDEN=substring` runs only the programs whose path contains it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long one program may take: many times what the slowest takes under
+/// stress (a few seconds), so that a program that hangs fails the suite
+/// with its name instead of running until CI gives up.
+const LIMIT: Duration = Duration::from_secs(180);
 
 fn programs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("golden");
@@ -88,6 +95,31 @@ fn run_suite(stress: bool) {
     );
 }
 
+/// Runs `command` to its end with no input, its output going to files
+/// (so that no pipe fills while it runs), unless it takes longer than
+/// [`LIMIT`]: then it is killed.
+fn output_within_limit(mut command: Command) -> Result<Output, String> {
+    let dir = tempfile::tempdir().map_err(|e| format!("no temporary directory: {e}"))?;
+    let (out_path, err_path) = (dir.path().join("stdout"), dir.path().join("stderr"));
+    let create = |path: &Path| fs::File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()));
+    command.stdin(Stdio::null()).stdout(create(&out_path)?).stderr(create(&err_path)?);
+    let mut child = command.spawn().map_err(|e| format!("could not run smalt: {e}"))?;
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait().map_err(|e| format!("waiting for smalt: {e}"))? {
+            Some(status) => break status,
+            None if started.elapsed() > LIMIT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("did not finish in {} s", LIMIT.as_secs()));
+            }
+            None => std::thread::sleep(Duration::from_millis(5)),
+        }
+    };
+    let read = |path: &Path| fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
+    Ok(Output { status, stdout: read(&out_path)?, stderr: read(&err_path)? })
+}
+
 /// Runs one program; describes how it went wrong, if it did.
 fn check_program(root: &Path, program: &Path, stress: bool) -> Option<String> {
     let relative = program.strip_prefix(root).unwrap_or(program);
@@ -97,9 +129,9 @@ fn check_program(root: &Path, program: &Path, stress: bool) -> Option<String> {
         command.env("SMALT_GC_STRESS", "1").args(["--max-depth", "150000"]);
     }
     command.arg(relative);
-    let output = match command.output() {
+    let output = match output_within_limit(command) {
         Ok(o) => o,
-        Err(e) => return Some(format!("{}: could not run smalt: {e}", relative.display())),
+        Err(e) => return Some(format!("{}: {e}", relative.display())),
     };
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
