@@ -366,9 +366,12 @@ fn filling_a_capped_heap_with_small_objects_leaves_room_to_handle_out_of_memory(
         assert!(status.success(), "Array new: {size}: {err}");
         assert_eq!(out, "true\n", "Array new: {size}");
     }
-    // What is kept sits just below the line first; then every scavenge
-    // tenures a lot at once. On small heaps the line is lower than 7/8, so
-    // that the collection that finds it crossed still leaves room.
+    // What is kept grows towards 7/8 of the heap with a full collection
+    // every 200 arrays, then by big young arrays, so that every scavenge
+    // tenures a lot at once. On these small heaps the low-space line is
+    // lower than 7/8, so that whichever collection finds it crossed, an
+    // explicit one or one after such a scavenge, still leaves room for
+    // the handler.
     write(
         dir.path(),
         "near.st",
