@@ -397,7 +397,7 @@ impl Heap {
 
     /// Where old space counts as nearly full: the VM signals OutOfMemory
     /// when a full collection leaves more than this alive. It is 7/8 of old
-    /// space's capacity ([`LOW_SPACE_NUMERATOR`]), or less on a heap whose
+    /// space's capacity (`LOW_SPACE_NUMERATOR`), or less on a heap whose
     /// nursery is a large part of it: a full collection made at the line
     /// comes after a scavenge that may have tenured [`Heap::most_tenured`]
     /// bytes past it, and must still leave room for another such scavenge
@@ -418,7 +418,7 @@ impl Heap {
 
     /// The most one scavenge can move into old space: everything in eden,
     /// its reserve and the past survivor space.
-    fn most_tenured(&self) -> usize {
+    pub fn most_tenured(&self) -> usize {
         self.reserve_limit - self.eden_start + self.survivor_bytes
     }
 

@@ -1,6 +1,6 @@
 //! Images: the world saved to a file and booted by mapping it back.
 //!
-//! [`format`] owns the file layout and its checks, [`save`] writes a file
+//! [`mod@format`] owns the file layout and its checks, [`save`] writes a file
 //! so that a crash never harms the previous one, [`boot`] maps a file (or
 //! copies embedded bytes) into a new heap with no per-object work, and
 //! [`verify`] is the full structural check behind `smalt image verify`;

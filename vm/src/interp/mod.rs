@@ -3,7 +3,7 @@
 //!
 //! # GC safety
 //!
-//! Collection happens only in [`Vm::collect_garbage`], called at safe points:
+//! Collection happens only in `Vm::collect_garbage`, called at safe points:
 //! method and block activation and backward jumps (and the few primitives that
 //! say so). Allocation never collects. So Rust code may hold raw Oops between
 //! safe points but never across one: before a collection the registers are
@@ -326,7 +326,7 @@ impl Vm {
     }
 
     /// Writes bytes to standard error, after what is pending on stdout;
-    /// keeps a copy (the last [`STDERR_COPY_LIMIT`] bytes) while one is
+    /// keeps a copy (the last 64 KiB, `STDERR_COPY_LIMIT`) while one is
     /// asked for.
     pub fn write_stderr(&mut self, bytes: &[u8]) {
         self.flush_stdout();
