@@ -179,8 +179,12 @@ impl Vm {
 
     /// Resumes `target` (a sender of the active context, which must already
     /// have been unwound to it) as if its pending send answered `value`.
+    /// Answers false for the active context itself: its pc and stack
+    /// pointer are the loop's registers, not yet in it, and resuming it is
+    /// answering `value` from the running send, which the caller's
+    /// fallback code does.
     pub(crate) fn resume_context(&mut self, target: Oop, value: Oop) -> bool {
-        if !self.is_resumable_context(target) {
+        if target == self.ctx || !self.is_resumable_context(target) {
             return false;
         }
         let nil = self.mem.nil();

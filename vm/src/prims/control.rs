@@ -126,10 +126,7 @@ pub fn control(vm: &mut Vm, prim: P, argc: usize) -> PrimResult {
         P::ContextResume => {
             let target = receiver(vm, argc);
             let value = arg(vm, argc, 0);
-            // The active context's pc and stack pointer are the loop's
-            // registers, not yet in the context; resuming it is answering
-            // the value from this very send, which the fallback code does.
-            require(target != vm.ctx && is_context(vm, target) && on_chain(vm, vm.ctx, target))?;
+            require(is_context(vm, target) && on_chain(vm, vm.ctx, target))?;
             require(vm.resume_context(target, value))
         }
         P::ContextCurrentLine => {
